@@ -1,0 +1,42 @@
+# Everything runs from .venv, created on first use; nothing is installed outside the checkout.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8080
+REPORT_DIR ?= reports-out
+
+.PHONY: install test lint typecheck unit run serve clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+## The README's test command: lint, strict types, then the whole suite.
+test: lint typecheck unit
+
+## The README's main job: the mock plus a conformance run of all five APIs against it.
+run: $(STAMP)
+	$(BIN)/exportkit demo --report-dir $(REPORT_DIR)
+
+## The mock alone, until Ctrl-C.
+serve: $(STAMP)
+	$(BIN)/exportkit serve --host $(HOST) --port $(PORT)
+
+clean:
+	rm -rf $(VENV) $(REPORT_DIR) .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Contract checks for asynchronous export APIs, run over HTTP against any implementation."""

@@ -1,0 +1,1 @@
+"""A stateful fake of the five export APIs, served by one Connexion app."""

@@ -1,0 +1,1 @@
+"""The exportkit command line and its conformance reports."""
