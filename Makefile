@@ -3,6 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+SPECTRAL := $(VENV)/node/node_modules/.bin/spectral
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 REPORT_DIR ?= reports-out
@@ -15,7 +16,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Spectral (npm) lints the specs with the spectral:oas ruleset; it lives inside .venv too.
+$(SPECTRAL):
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/node @stoplight/spectral-cli@6.16.3
+
+install: $(STAMP) $(SPECTRAL)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -24,7 +29,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(SPECTRAL)
 	$(BIN)/pytest
 
 ## The README's test command: lint, strict types, then the whole suite.

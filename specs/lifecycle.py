@@ -139,9 +139,7 @@ class _Reader:
     def fail(self, member: str, problem: str) -> LifecycleError:
         return LifecycleError(self.api, member, problem)
 
-    def get(
-        self, member: str, kind: type | tuple[type, ...], *, required: bool = True, where: Any = None
-    ) -> Any:
+    def get(self, member: str, kind: type | tuple[type, ...], *, required: bool = True, where: Any = None) -> Any:
         source = self.raw if where is None else where
         value = source.get(member.rsplit(".", 1)[-1])
         if value is None:

@@ -33,9 +33,5 @@ def _load_cached(path: str) -> dict[str, Any]:
 def load_spec(name_or_path: str | Path) -> dict[str, Any]:
     """Load a spec by API name (``"curaeai"``) or by path. The result is shared: do not mutate it."""
     text = str(name_or_path)
-    path = (
-        spec_path(text)
-        if text in API_NAMES or ("/" not in text and not text.endswith(".yaml"))
-        else Path(text)
-    )
+    path = spec_path(text) if text in API_NAMES or ("/" not in text and not text.endswith(".yaml")) else Path(text)
     return _load_cached(str(path.resolve()))
