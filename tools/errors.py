@@ -3,6 +3,7 @@
 CliError(Exception)               the command cannot go on; exit 2, printed as one line
 ├── UsageError                    the arguments are wrong (unknown API, bad --format, ...)
 ├── ReportInputError              a JSON report given to ``report --from`` cannot be read
+├── ReportWriteError              the report folder cannot be written
 └── WalkthroughError              the demo's lifecycle walk-through could not finish a step
 
 Contract failures are not errors here: they are data in ``contract_tests.results``.
@@ -49,3 +50,14 @@ class WalkthroughError(CliError):
 
     def __str__(self) -> str:
         return f"{self.api}: walk-through step {self.step!r} failed: {self.problem}"
+
+
+@dataclass
+class ReportWriteError(CliError):
+    """A report cannot be written where it was asked to go."""
+
+    path: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"cannot write reports to {self.path}: {self.problem}"

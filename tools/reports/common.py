@@ -23,6 +23,7 @@ LEGEND = "PASS passed, FAIL failed, N/C not covered (reason listed), ERROR the t
 # XML 1.0 forbids most control characters, even escaped; a hostile target may send them.
 _XML_INVALID = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _SLUG_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]+")
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,11 @@ def verdict(run: Run) -> str:
 def xml_safe(text: str) -> str:
     """``text`` without the characters XML 1.0 cannot carry at all."""
     return _XML_INVALID.sub("\ufffd", text)
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line, without control characters: a target cannot move the cursor or recolour."""
+    return " ".join(_TERMINAL_CONTROLS.sub(" ", text).split())
 
 
 def slug(*parts: str) -> str:

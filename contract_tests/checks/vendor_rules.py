@@ -1,0 +1,141 @@
+"""``vendor-rules``: the rules a spec declares in ``x-lifecycle.rules``, each optional.
+
+- ``idempotency: {header}``: the same key twice creates one job (the replay names the same id);
+- ``nonExportRefused: {status, code}``: download of a job that is not an export (provider state
+  ``non-export``) is refused so;
+- ``dedupeRunning: true``: a second create while one is running returns the running one;
+- ``expiredGone: true | {status, code}``: once retention has passed, download answers as
+  documented (``refused`` of the expired state, or the given status and code).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from contract_tests import pointers
+from contract_tests.checks.base import Check, Probe
+from contract_tests.checks.downloads import download, error_code, ready_state
+from contract_tests.errors import NotCovered
+from contract_tests.results import Severity
+from contract_tests.session import Session
+
+REAL_WAIT_LIMIT_S = 30
+
+
+def rule_idempotency(session: Session, probe: Probe, rule: Any) -> None:
+    key = str(uuid.UUID(int=session.rng.getrandbits(128), version=4))
+    first, job = session.create(idempotency_key=key)
+    if job is None:
+        raise NotCovered(f"idempotency: could not create a job ({first.describe(120)})")
+    second, again = session.create(idempotency_key=key)
+    probe.case()
+    if again is None or again.id != job.id:
+        probe.fail(
+            "idempotency: the same key created a second job instead of replaying the first",
+            expected=f"{session.lifecycle.id_pointer} = {job.id} again",
+            observed=second.describe(),
+            exchange=second,
+            clause="x-lifecycle.rules.idempotency",
+        )
+
+
+def rule_non_export(session: Session, probe: Probe, rule: Any) -> None:
+    if not isinstance(rule, Mapping) or "status" not in rule:
+        raise NotCovered("nonExportRefused needs {status, code}")
+    job = session.job("non-export")
+    answer = download(session, job)
+    probe.case()
+    code = error_code(session, answer.exchange)
+    if answer.exchange.status != rule["status"] or (rule.get("code") and code != rule["code"]):
+        probe.fail(
+            "download of a job that is not an export is not refused as documented",
+            expected=f"HTTP {rule['status']}" + (f" with code {rule['code']}" if rule.get("code") else ""),
+            observed=answer.exchange.describe(),
+            exchange=answer.exchange,
+            clause="x-lifecycle.rules.nonExportRefused",
+        )
+
+
+def rule_dedupe(session: Session, probe: Probe, rule: Any) -> None:
+    if rule is not True:
+        return
+    first, job = session.create()
+    if job is None:
+        raise NotCovered(f"dedupeRunning: could not create a job ({first.describe(120)})")
+    second, again = session.create()
+    state = session.poll(job).state
+    if state is not None and state in (*session.lifecycle.terminal, session.lifecycle.ready):
+        raise NotCovered(f"dedupeRunning: the first job was already {state} before the second create")
+    probe.case()
+    if again is None or again.id != job.id:
+        probe.fail(
+            "dedupeRunning: a second create while one is running started another job",
+            expected=f"the running job {job.id} again",
+            observed=second.describe(),
+            exchange=second,
+            clause="x-lifecycle.rules.dedupeRunning",
+        )
+
+
+def rule_expired_gone(session: Session, probe: Probe, rule: Any) -> None:
+    lc = session.lifecycle
+    if lc.expired is None or lc.retention_seconds is None:
+        raise NotCovered("expiredGone: the spec declares no expired state or retention")
+    refusal = lc.download.refused[lc.expired]
+    status = rule.get("status", refusal.status) if isinstance(rule, Mapping) else refusal.status
+    code = rule.get("code", refusal.code) if isinstance(rule, Mapping) else refusal.code
+    if not session.states.has_clock and lc.retention_seconds > REAL_WAIT_LIMIT_S:
+        raise NotCovered(f"expiredGone: retention is {lc.retention_seconds} s and the target has no clock")
+    job = session.job(ready_state(session))
+    if session.states.has_clock:
+        session.advance(lc.retention_seconds + 1)
+    else:
+        session.sleep(lc.retention_seconds + 1)
+    answer = download(session, job)
+    probe.case()
+    got = error_code(session, answer.exchange)
+    if answer.exchange.status != status or (code and got != code):
+        probe.fail(
+            f"download after retention ({lc.retention_seconds} s) is not answered as documented",
+            expected=f"HTTP {status}" + (f" with code {code}" if code else ""),
+            observed=answer.exchange.describe() + ("" if got is pointers.MISSING else f" (code {got!r})"),
+            exchange=answer.exchange,
+            clause="x-lifecycle.rules.expiredGone",
+        )
+
+
+RULES: dict[str, Callable[[Session, Probe, Any], None]] = {
+    "idempotency": rule_idempotency,
+    "nonExportRefused": rule_non_export,
+    "dedupeRunning": rule_dedupe,
+    "expiredGone": rule_expired_gone,
+}
+
+
+def check_vendor_rules(session: Session, probe: Probe) -> None:
+    """Every declared rule; one that cannot be exercised is noted, an unknown one too."""
+    rules = session.lifecycle.rules
+    if not rules:
+        raise NotCovered("the spec declares no vendor rules (x-lifecycle.rules)")
+    for name, rule in rules.items():
+        handler = RULES.get(name)
+        if handler is None:
+            probe.notes.append(f"rule {name!r} is not known to this checker")
+            continue
+        try:
+            handler(session, probe, rule)
+        except NotCovered as gap:
+            probe.notes.append(gap.reason)
+
+
+VENDOR_RULES = Check(
+    id="vendor-rules",
+    title="The vendor rules the spec declares: idempotency, non-export refusal, dedupe, expiry",
+    severity=Severity.HIGH,
+    clause="x-lifecycle.rules",
+    run=check_vendor_rules,
+)
+
+__all__ = ["RULES", "VENDOR_RULES", "check_vendor_rules"]

@@ -1,0 +1,183 @@
+"""Schemathesis' own checks against the target, each recorded as ``schemathesis:<check>``.
+
+Schemathesis runs in-process through its engine (the same event stream its CLI consumes), so
+every failure keeps Schemathesis' own curl reproduction. Its phases (examples, coverage,
+fuzzing, stateful via the spec's links) are bounded by ``max_examples`` so a default run of
+one API takes seconds, not minutes. A check that no response exercised is not covered.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from contract_tests.results import CheckResult, FailureRecord, Outcome, Severity
+
+# Checks that judge one API and need no second identity; `object_level_authorization` needs
+# several configured identities, and `max_response_time` a threshold, so they are left out.
+SCHEMATHESIS_CHECKS: tuple[str, ...] = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",
+    "positive_data_acceptance",
+    "missing_required_header",
+    "unsupported_method",
+    "use_after_free",
+    "ensure_resource_availability",
+    "ignored_auth",
+)
+_SEVERITY = {"critical": Severity.CRITICAL, "high": Severity.HIGH, "medium": Severity.MEDIUM, "low": Severity.LOW}
+MAX_FAILURES_PER_CHECK = 20
+
+
+@dataclass(frozen=True)
+class SchemathesisOptions:
+    """How hard Schemathesis tries: cases per operation, seed, which of its checks, phases."""
+
+    max_examples: int = 10
+    seed: int | None = None
+    checks: tuple[str, ...] = SCHEMATHESIS_CHECKS
+    phases: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
+    request_timeout_s: float = 10.0
+    stateful_steps: int = 6
+
+
+def build_config(
+    base_url: str, credentials: Mapping[str, str], spec: Mapping[str, Any], options: SchemathesisOptions
+) -> dict[str, Any]:
+    """The Schemathesis configuration (its ``schemathesis.toml`` shape) for one run."""
+    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
+    auth: dict[str, Any] = {}
+    for name, value in credentials.items():
+        scheme = schemes.get(name) or {}
+        if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
+            auth[name] = {"bearer": value}
+        elif scheme.get("type") == "apiKey":
+            auth[name] = {"api_key": value}
+    generation: dict[str, Any] = {"max-examples": options.max_examples, "database": "none"}
+    config: dict[str, Any] = {
+        "base-url": base_url.rstrip("/"),
+        "workers": 1,
+        "request-timeout": options.request_timeout_s,
+        "max-redirects": 0,
+        "generation": generation,
+        "checks": {name: {"enabled": name in options.checks} for name in SCHEMATHESIS_CHECKS},
+        "phases": {
+            phase: (
+                {"enabled": phase in options.phases, "max-steps": options.stateful_steps}
+                if phase == "stateful"
+                else {"enabled": phase in options.phases}
+            )
+            for phase in ("examples", "coverage", "fuzzing", "stateful")
+        },
+        "output": {"sanitization": {"enabled": False}},
+        "warnings": False,
+    }
+    if options.seed is not None:
+        config["seed"] = options.seed
+        generation["deterministic"] = True
+    if auth:
+        config["auth"] = {"openapi": auth}
+    return config
+
+
+def _record(check: str, node: Any, label: str) -> FailureRecord:
+    info = node.failure_info
+    failure = info.failure
+    message = str(getattr(failure, "message", "") or "")
+    title = str(getattr(failure, "title", "") or check)
+    severity = _SEVERITY.get(str(getattr(getattr(failure, "severity", None), "value", "")), Severity.MEDIUM)
+    steps = list(getattr(info, "steps", []) or [])
+    curl = "\n".join(step.curl for step in steps) if len(steps) > 1 else str(info.code_sample)
+    return FailureRecord(
+        check_id=f"schemathesis:{check}",
+        severity=severity,
+        message=f"{label}: {title}",
+        expected=f"Schemathesis check {check} holds",
+        observed=message.strip()[:1500] or title,
+        curl=curl.strip(),
+        operation=label,
+        spec_clause=f"schemathesis:{check} ({getattr(failure, 'code', '')})".replace(" ()", ""),
+    )
+
+
+def run_schemathesis(
+    spec: Mapping[str, Any],
+    base_url: str,
+    credentials: Mapping[str, str],
+    options: SchemathesisOptions,
+    *,
+    api: str,
+) -> list[CheckResult]:
+    """Run Schemathesis once and fold its per-case check results into one result per check."""
+    import schemathesis
+    from schemathesis.engine import from_schema
+    from schemathesis.engine.events import (
+        EngineFinished,
+        FatalError,
+        FuzzScenarioFinished,
+        NonFatalError,
+        ScenarioFinished,
+    )
+
+    started = time.monotonic()
+    passed: dict[str, int] = dict.fromkeys(options.checks, 0)
+    failures: dict[str, dict[str, FailureRecord]] = {name: {} for name in options.checks}
+    errors: list[str] = []
+    try:
+        config = schemathesis.Config.from_dict(build_config(base_url, credentials, spec, options))
+        schema = schemathesis.openapi.from_dict(copy.deepcopy(dict(spec)), config=config)
+        for event in from_schema(schema).execute():
+            if isinstance(event, ScenarioFinished | FuzzScenarioFinished):
+                recorder = event.recorder
+                for nodes in recorder.checks.values():
+                    for node in nodes:
+                        if node.name not in passed:
+                            continue
+                        if node.failure_info is None:
+                            passed[node.name] += 1
+                            continue
+                        record = _record(node.name, node, recorder.label)
+                        key = record.message + record.observed[:200]
+                        if len(failures[node.name]) < MAX_FAILURES_PER_CHECK:
+                            failures[node.name].setdefault(key, record)
+            elif isinstance(event, NonFatalError):
+                errors.append(f"{event.label}: {event.info.format()}".splitlines()[0][:300])
+            elif isinstance(event, FatalError):
+                errors.append(f"Schemathesis stopped: {event.exception}".splitlines()[0][:300])
+            elif isinstance(event, EngineFinished):
+                break
+    except Exception as exc:  # Schemathesis' own trouble is a tool error, not the target's fault
+        errors.append(f"Schemathesis could not run: {type(exc).__name__}: {exc}".splitlines()[0][:300])
+    elapsed = round(time.monotonic() - started, 3)
+    results = []
+    for name in options.checks:
+        found = list(failures[name].values())
+        result = CheckResult(
+            api=api,
+            check_id=f"schemathesis:{name}",
+            title=f"Schemathesis: {name.replace('_', ' ')}",
+            severity=max((f.severity for f in found), key=lambda s: s.weight, default=Severity.MEDIUM),
+            spec_clause="the whole spec (Schemathesis)",
+            outcome=Outcome.PASSED,
+            failures=found,
+            cases=passed[name] + len(found),
+            duration_s=elapsed,
+        )
+        if found:
+            result.outcome = Outcome.FAILED
+            result.reason = found[0].message
+        elif passed[name] == 0:
+            result.outcome = Outcome.ERROR if errors else Outcome.NOT_COVERED
+            result.reason = errors[0] if errors else "no generated case exercised this check on this target"
+        results.append(result)
+    return results
+
+
+__all__ = ["SCHEMATHESIS_CHECKS", "SchemathesisOptions", "build_config", "run_schemathesis"]

@@ -1,0 +1,237 @@
+"""The app factory: one Connexion ``AsyncApp`` serving every API under ``/<api>``.
+
+    >>> from mockserver import create_app, MemoryStore, VirtualClock, SignedUrlSigner
+    >>> app = create_app(["curaeai"], store=MemoryStore(), clock=VirtualClock(),
+    ...                  signer=SignedUrlSigner("secret"))                      # doctest: +SKIP
+
+Connexion does routing, security (with the vendor's credentials) and request validation from
+each spec; the vendor module answers the operations; ``/_control`` and ``/_storage`` are plain
+routes of the same app; one error handler renders every error in the envelope of its path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import warnings
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+with warnings.catch_warnings():
+    # connexion 3.3 warns on import (starlette.testclient with httpx, jsonschema.RefResolver): not ours to fix.
+    warnings.simplefilter("ignore")
+    import connexion
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionResponse
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockserver.clock import Clock
+from mockserver.control import ControlPlane, base_url_of, restore_clock
+from mockserver.envelopes import ErrorRenderer, request_id_for
+from mockserver.errors import ConfigError, VendorError
+from mockserver.faults import FaultBook
+from mockserver.runtime import ApiRuntime
+from mockserver.signing import SignedUrlSigner
+from mockserver.storage import ROUTE as STORAGE_ROUTE
+from mockserver.storage import ObjectStore
+from mockserver.store import Store
+from mockserver.vendors import Call, Handler, Tenant, Vendor, load_vendor
+from specs import API_NAMES, load_spec, spec_path
+
+Endpoint = Callable[..., Awaitable[Response]]
+
+
+@dataclass
+class MockServer:
+    """A built app and the services behind it (the CLI prints credentials from ``runtimes``)."""
+
+    app: Any  # connexion.AsyncApp (untyped)
+    runtimes: Mapping[str, ApiRuntime]
+    store: Store
+    clock: Clock
+    signer: SignedUrlSigner
+    faults: FaultBook
+
+
+def available_apis() -> list[str]:
+    """APIs that have both a spec file and a vendor module."""
+    return [name for name in API_NAMES if spec_path(name).exists() and load_vendor(name) is not None]
+
+
+def build_server(
+    apis: Sequence[str] | None = None,
+    *,
+    store: Store,
+    clock: Clock,
+    signer: SignedUrlSigner,
+    seed: int = 0,
+    failure_rate: float = 0.0,
+    validate_responses: bool = False,
+    vendors: Mapping[str, Vendor] | None = None,
+    specs: Mapping[str, Mapping[str, Any] | Path] | None = None,
+) -> MockServer:
+    """Build the app and keep hold of its parts; ``create_app`` returns only the app.
+
+    ``vendors`` and ``specs`` replace the registry and ``specs/`` (tests serve fixture APIs).
+    """
+    names = list(apis) if apis is not None else (list(vendors) if vendors else available_apis())
+    if not names:
+        raise ConfigError("api", "no API to serve: no spec in specs/ has a vendor module yet")
+    if len(set(names)) != len(names):
+        raise ConfigError("api", f"an API is named twice: {names}")
+    faults = FaultBook(seed)
+    restore_clock(store, clock)
+    runtimes: dict[str, ApiRuntime] = {}
+    for name in names:
+        vendor = (vendors or {}).get(name) or (load_vendor(name) if name in API_NAMES else None)
+        if vendor is None:
+            raise ConfigError("api", f"no vendor module for {name!r}; available: {available_apis()}")
+        spec = _spec_for(name, specs)
+        runtimes[name] = ApiRuntime(
+            name, spec, vendor, store=store, clock=clock, signer=signer, faults=faults, seed=seed,
+            failure_rate=failure_rate,
+        )  # fmt: skip
+
+    app = connexion.AsyncApp(__name__)
+    for name, runtime in runtimes.items():
+        app.add_api(
+            copy.deepcopy(dict(runtime.spec)),  # Connexion resolves $refs in place; the loaded spec is shared
+            base_path=f"/{name}",
+            name=name,
+            resolver=Resolver(function_resolver=lambda op_id, rt=runtime: _endpoint(rt, op_id)),
+            security_map=_security_map(runtime),
+            validate_responses=validate_responses,
+            swagger_ui_options=SwaggerUIOptions(swagger_ui=True),
+        )
+    control = ControlPlane(runtimes, store=store, clock=clock, faults=faults)
+    for route, view, methods in control.routes():
+        app.add_url_rule(route, endpoint=route, view_func=view, methods=methods)
+    objects = ObjectStore(runtimes, signer)
+    app.add_url_rule(STORAGE_ROUTE, endpoint="storage", view_func=objects.get, methods=["GET"])
+
+    renderer = ErrorRenderer(runtimes)
+
+    async def on_error(request: Any, exc: Exception) -> ConnexionResponse:
+        starlette_request = getattr(request, "_starlette_request", request)
+        response = await renderer.handle(starlette_request, exc)
+        headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-type", "content-length")}
+        return ConnexionResponse(
+            status_code=response.status_code, mimetype=response.media_type, body=response.body, headers=headers
+        )
+
+    for exc_type in (ProblemException, HTTPException, UnicodeDecodeError, Exception):
+        app.add_error_handler(exc_type, on_error)
+    return MockServer(app, runtimes, store, clock, signer, faults)
+
+
+def create_app(
+    apis: Sequence[str] | None = None,
+    *,
+    store: Store,
+    clock: Clock,
+    signer: SignedUrlSigner,
+    seed: int = 0,
+    failure_rate: float = 0.0,
+    validate_responses: bool = False,
+    vendors: Mapping[str, Vendor] | None = None,
+    specs: Mapping[str, Mapping[str, Any] | Path] | None = None,
+) -> Any:
+    """One ``connexion.AsyncApp`` serving ``apis`` (default: every spec with a vendor module).
+
+    Args:
+        apis: API names (``"curaeai"``...); each is served under ``/<name>`` with Swagger UI at
+            ``/<name>/ui/``.
+        store, clock, signer: the injected services (``MemoryStore``/``SqliteStore``,
+            ``VirtualClock``, ``SignedUrlSigner``).
+        seed: makes credentials, fixtures, ids and artifacts reproducible.
+        failure_rate: share of new jobs that fail (seeded); 0 by default.
+        validate_responses: let Connexion validate every response against the spec.
+    """
+    return build_server(
+        apis, store=store, clock=clock, signer=signer, seed=seed, failure_rate=failure_rate,
+        validate_responses=validate_responses, vendors=vendors, specs=specs,
+    ).app  # fmt: skip
+
+
+def _spec_for(name: str, specs: Mapping[str, Mapping[str, Any] | Path] | None) -> Mapping[str, Any]:
+    given = (specs or {}).get(name)
+    if isinstance(given, Mapping):
+        return given
+    if given is not None:
+        return load_spec(given)
+    if name not in API_NAMES or not spec_path(name).exists():
+        raise ConfigError("api", f"no spec for {name!r} (expected specs/{name}.yaml)")
+    return load_spec(name)
+
+
+def _tenant_of(token_info: Any, runtime: ApiRuntime) -> Tenant:
+    """The tenant Connexion's security resolved (one scheme, or all of an AND of schemes)."""
+    if isinstance(token_info, Mapping):
+        if "tenant" in token_info:
+            return runtime.tenant(str(token_info["tenant"]))
+        names = {str(v["tenant"]) for v in token_info.values() if isinstance(v, Mapping) and "tenant" in v}
+        if len(names) == 1:
+            return runtime.tenant(names.pop())
+    raise VendorError(401, runtime.vendor.error_code(401), "the credentials do not belong to one account")
+
+
+def _endpoint(runtime: ApiRuntime, operation_id: str) -> Endpoint:
+    handler: Handler | None = runtime.handlers.get(operation_id)
+    header = runtime.lifecycle.errors.request_id_header
+
+    async def endpoint(**kwargs: Any) -> Response:
+        request = Request(
+            connexion.context.scope._get_current_object(), connexion.context.receive._get_current_object()
+        )
+        kwargs.pop("user", None)
+        tenant = _tenant_of(kwargs.pop("token_info", None), runtime)
+        body = kwargs.pop("body", None)
+        request_id = request_id_for(request, runtime)
+        fault = runtime.faults.get(runtime.name)
+        if fault.latency_ms:
+            await asyncio.sleep(fault.latency_ms / 1000)
+        if runtime.faults.roll_error(runtime.name):
+            raise VendorError(500, runtime.vendor.error_code(500), "injected error (fault errorRate)")
+        if handler is None:
+            raise VendorError(501, runtime.vendor.error_code(501), f"{operation_id} is not implemented by the mock")
+        call = Call(request, tenant, kwargs, body, request_id, base_url_of(request))
+        response = await handler(call)
+        if header:
+            response.headers[header] = request_id
+        return response
+
+    endpoint.__name__ = operation_id
+    return endpoint
+
+
+def _security_map(runtime: ApiRuntime) -> dict[str, type]:
+    """Connexion security handlers that check credentials against the vendor's tenants."""
+    schemes: Mapping[str, Any] = (runtime.spec.get("components") or {}).get("securitySchemes") or {}
+
+    def info_function(scheme: Mapping[str, Any]) -> Callable[[str], dict[str, str] | None]:
+        name = next((n for n, s in schemes.items() if s == scheme), "")
+
+        def check(value: str) -> dict[str, str] | None:
+            tenant = runtime.vendor.authenticate(runtime, name, value)
+            if tenant is None and not runtime.rules.check_credentials:
+                tenant = runtime.tenants["primary"]
+            return None if tenant is None else {"sub": tenant.name, "tenant": tenant.name}
+
+        return check
+
+    class Bearer(BearerSecurityHandler):  # type: ignore[misc]
+        def _resolve_func(self, security_scheme: Mapping[str, Any]) -> Callable[[str], dict[str, str] | None]:
+            return info_function(security_scheme)
+
+    class ApiKey(ApiKeySecurityHandler):  # type: ignore[misc]
+        def _resolve_func(self, security_scheme: Mapping[str, Any]) -> Callable[[str], dict[str, str] | None]:
+            return info_function(security_scheme)
+
+    return {"bearer": Bearer, "apiKey": ApiKey}

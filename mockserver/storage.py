@@ -1,0 +1,75 @@
+"""The mock object store that serves presigned download URLs: ``/_storage/{s3|gcs}/{bucket}/{key}``.
+
+The bucket is the API's name and the key ``{job id}/{filename}``. A request is served only if
+its signature verifies for this exact object and has not expired (``SignedUrlSigner.verify``);
+otherwise the provider's XML error comes back with 403. Keys with ``..``, encoded slashes or
+backslashes are refused before anything is looked up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mockserver.errors import StorageError
+from mockserver.runtime import ApiRuntime
+from mockserver.signing import STYLE_BY_PATH, SignedUrlSigner, check_key
+
+ROUTE = "/_storage/{provider}/{bucket}/{key:path}"
+
+
+def _check_raw_path(request: Request) -> None:
+    raw = request.scope.get("raw_path") or request.url.path.encode()
+    text = raw.decode("latin-1").lower()
+    if any(marker in text for marker in ("%2f", "%5c", "\\", "/../", "/./", "%2e")):
+        raise StorageError(400, "InvalidURI", "encoded slashes and dot segments are not allowed in keys")
+
+
+class ObjectStore:
+    """Starlette endpoint of the mock object store."""
+
+    def __init__(self, runtimes: Mapping[str, ApiRuntime], signer: SignedUrlSigner) -> None:
+        self.runtimes = runtimes
+        self.signer = signer
+
+    async def get(self, request: Request) -> Response:
+        """Serve the object's bytes if the presigned query allows it."""
+        _check_raw_path(request)
+        provider = str(request.path_params["provider"])
+        bucket = str(request.path_params["bucket"])
+        key = str(request.path_params["key"])
+        style = STYLE_BY_PATH.get(provider)
+        runtime = self.runtimes.get(bucket)
+        if style is None or runtime is None:
+            raise StorageError(404, "NoSuchBucket", "The specified bucket does not exist.")
+        check_key(key)
+        if runtime.lifecycle.download.signature != style.name:
+            raise StorageError(403, "AccessDenied", f"bucket {bucket} is not served over {provider}")
+        rules = runtime.rules
+        now = runtime.now()
+        self.signer.verify(
+            style=style.name,
+            bucket=bucket,
+            key=key,
+            query=dict(request.query_params),
+            now=now,
+            check_signature=rules.enforce_signature,
+            check_expiry=rules.enforce_url_expiry,
+        )
+        job_id, _, filename = key.partition("/")
+        job = runtime.store.get_job(bucket, job_id)
+        if job is None or not runtime.downloadable(runtime.progress(job, at=now).state):
+            raise StorageError(404, "NoSuchKey", "The specified key does not exist.")
+        artifact = runtime.artifact(job)
+        if artifact.filename != filename:
+            raise StorageError(404, "NoSuchKey", "The specified key does not exist.")
+        data = artifact.data if rules.honest_bytes else artifact.data + b"\n"
+        headers = {
+            "Content-Disposition": f'attachment; filename="{artifact.filename}"',
+            "ETag": '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"',
+            "Cache-Control": "private, max-age=0",
+        }
+        return Response(data, 200, headers, artifact.content_type)
