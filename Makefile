@@ -30,6 +30,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP) $(SPECTRAL)
+	sh tools/ensure_chromium.sh >/dev/null
 	$(BIN)/pytest
 
 ## The README's test command: lint, strict types, then the whole suite.

@@ -32,7 +32,22 @@ SCHEMATHESIS_CHECKS: tuple[str, ...] = (
     "ensure_resource_availability",
     "ignored_auth",
 )
-_SEVERITY = {"critical": Severity.CRITICAL, "high": Severity.HIGH, "medium": Severity.MEDIUM, "low": Severity.LOW}
+# One severity per check, so a check's weight in the score does not depend on what it found.
+SEVERITY: dict[str, Severity] = {
+    "not_a_server_error": Severity.HIGH,
+    "ignored_auth": Severity.CRITICAL,
+    "use_after_free": Severity.HIGH,
+    "response_schema_conformance": Severity.HIGH,
+    "status_code_conformance": Severity.MEDIUM,
+    "content_type_conformance": Severity.MEDIUM,
+    "response_headers_conformance": Severity.MEDIUM,
+    "negative_data_rejection": Severity.MEDIUM,
+    "positive_data_acceptance": Severity.MEDIUM,
+    "missing_required_header": Severity.MEDIUM,
+    "unsupported_method": Severity.LOW,
+    "ensure_resource_availability": Severity.MEDIUM,
+}
+POSITIVE_EXPECTED = ("2xx", "3xx", "401", "403", "404", "409", "410", "429", "5xx")
 MAX_FAILURES_PER_CHECK = 20
 
 
@@ -61,20 +76,26 @@ def build_config(
         elif scheme.get("type") == "apiKey":
             auth[name] = {"api_key": value}
     generation: dict[str, Any] = {"max-examples": options.max_examples, "database": "none"}
+    checks: dict[str, Any] = {name: {"enabled": name in options.checks} for name in SCHEMATHESIS_CHECKS}
+    # 410 Gone is a state answer (an expired job), like 409: valid input may meet it.
+    checks["positive_data_acceptance"]["expected-statuses"] = list(POSITIVE_EXPECTED)
     config: dict[str, Any] = {
         "base-url": base_url.rstrip("/"),
         "workers": 1,
         "request-timeout": options.request_timeout_s,
         "max-redirects": 0,
         "generation": generation,
-        "checks": {name: {"enabled": name in options.checks} for name in SCHEMATHESIS_CHECKS},
+        "checks": checks,
         "phases": {
-            phase: (
-                {"enabled": phase in options.phases, "max-steps": options.stateful_steps}
-                if phase == "stateful"
-                else {"enabled": phase in options.phases}
-            )
-            for phase in ("examples", "coverage", "fuzzing", "stateful")
+            "examples": {"enabled": "examples" in options.phases},
+            "coverage": {"enabled": "coverage" in options.phases},
+            "fuzzing": {"enabled": "fuzzing" in options.phases},
+            # Stateful sequences cost several requests each: half the examples keeps a run short.
+            "stateful": {
+                "enabled": "stateful" in options.phases,
+                "max-steps": options.stateful_steps,
+                "generation": {"max-examples": max(2, options.max_examples // 2), "database": "none"},
+            },
         },
         "output": {"sanitization": {"enabled": False}},
         "warnings": False,
@@ -92,7 +113,7 @@ def _record(check: str, node: Any, label: str) -> FailureRecord:
     failure = info.failure
     message = str(getattr(failure, "message", "") or "")
     title = str(getattr(failure, "title", "") or check)
-    severity = _SEVERITY.get(str(getattr(getattr(failure, "severity", None), "value", "")), Severity.MEDIUM)
+    severity = SEVERITY.get(check, Severity.MEDIUM)
     steps = list(getattr(info, "steps", []) or [])
     curl = "\n".join(step.curl for step in steps) if len(steps) > 1 else str(info.code_sample)
     return FailureRecord(
@@ -163,7 +184,7 @@ def run_schemathesis(
             api=api,
             check_id=f"schemathesis:{name}",
             title=f"Schemathesis: {name.replace('_', ' ')}",
-            severity=max((f.severity for f in found), key=lambda s: s.weight, default=Severity.MEDIUM),
+            severity=SEVERITY.get(name, Severity.MEDIUM),
             spec_clause="the whole spec (Schemathesis)",
             outcome=Outcome.PASSED,
             failures=found,

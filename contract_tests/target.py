@@ -195,6 +195,9 @@ def _tenants(raw: Any, source: str) -> dict[str, Tenant]:
     tenants: dict[str, Tenant] = {}
     for name, body in raw.items():
         where = f"`tenants.{name}`"
+        if isinstance(body, Tenant):  # already checked (flags merged over a file)
+            tenants[str(name)] = body
+            continue
         if body is None:
             body = {}
         if not isinstance(body, Mapping):

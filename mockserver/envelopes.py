@@ -106,6 +106,8 @@ class ErrorRenderer:
             return control_response(exc, self.to_vendor_error(exc, None))
         runtime = self.runtime_for(path)
         vendor_error = self.to_vendor_error(exc, runtime)
+        if runtime is not None and not isinstance(exc, VendorError):
+            vendor_error = runtime.vendor.framework_error(vendor_error)
         if runtime is None:
             body = {
                 "error": {"status": vendor_error.status, "code": vendor_error.code, "message": vendor_error.message}

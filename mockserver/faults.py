@@ -16,6 +16,7 @@ import random
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
 from typing import Any
 
 from mockserver.errors import ControlError
@@ -64,7 +65,7 @@ class Fault:
     error_rate: float = 0.0
     violation: str | None = None
 
-    @property
+    @cached_property
     def rules(self) -> Rules:
         if self.violation is None:
             return Rules()
@@ -95,6 +96,9 @@ class Fault:
         return cls(latency, float(rate), violation)
 
 
+NO_FAULT = Fault()
+
+
 class FaultBook:
     """The faults of every API of one server, and the little memory some violations need."""
 
@@ -106,7 +110,7 @@ class FaultBook:
         self._lock = threading.Lock()
 
     def get(self, api: str) -> Fault:
-        return self._faults.get(api, Fault())
+        return self._faults.get(api, NO_FAULT)
 
     def rules(self, api: str) -> Rules:
         return self.get(api).rules

@@ -97,14 +97,19 @@ def running_mock(
     time_scale: float = 1.0,
     seed: int = 0,
     signing_secret: str | None = None,
+    validate_responses: bool = False,
 ) -> Iterator[MockHandle]:
-    """Start the mock on 127.0.0.1 (a free port unless ``port`` is given); stop it on exit."""
+    """Start the mock on 127.0.0.1 (a free port unless ``port`` is given); stop it on exit.
+
+    ``validate_responses`` makes Connexion check every answer against the spec (a 500 if not).
+    """
     server = build_server(
         apis,
         store=open_store(store),
         clock=VirtualClock(scale=time_scale),
         signer=SignedUrlSigner(signing_secret),
         seed=seed,
+        validate_responses=validate_responses,
     )
     sock = bind_socket("127.0.0.1", port)
     uvicorn = uvicorn_server(server.app)

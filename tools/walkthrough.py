@@ -8,8 +8,8 @@ and the bytes are fetched and summed.
 
     create   POST http://127.0.0.1:8080/curaeai/api/sdk/v1/records/exports -> 202, id 6f1c...
     poll     QUEUED
-    poll     RUNNING  (clock +1s)
-    poll     READY  (clock +2s)
+    poll     RUNNING (clock +1s)
+    poll     READY (clock +2s)
     download GET .../download -> 200, URL http://127.0.0.1:8080/_storage/...
     fetch    GET http://127.0.0.1:8080/_storage/... -> 200, 5120 bytes, sha256 1f3a... (matches the job's sha256)
 """
@@ -102,7 +102,7 @@ class _Walker:
             if self.session.states.has_clock:
                 step = self.lc.durations.get(poll.state, 1.0)
                 self.session.advance(step)
-                note = f"  (clock +{step:g}s)"
+                note = f" (clock +{step:g}s)"
             else:
                 self.sleep(0.5)
                 note = ""

@@ -5,7 +5,8 @@
   ``non-export``) is refused so;
 - ``dedupeRunning: true``: a second create while one is running returns the running one;
 - ``expiredGone: true | {status, code}``: once retention has passed, download answers as
-  documented (``refused`` of the expired state, or the given status and code).
+  documented (``refused`` of the expired state, or the given status and code);
+- ``deleteRefused: {states, status, code}``: delete in those states is refused, the job kept.
 """
 
 from __future__ import annotations
@@ -106,11 +107,43 @@ def rule_expired_gone(session: Session, probe: Probe, rule: Any) -> None:
         )
 
 
+def rule_delete_refused(session: Session, probe: Probe, rule: Any) -> None:
+    if not isinstance(rule, Mapping) or "status" not in rule or not isinstance(rule.get("states"), list):
+        raise NotCovered("deleteRefused needs {states, status, code}")
+    op = session.op("delete")
+    for state in rule["states"]:
+        try:
+            job = session.job(str(state))
+        except NotCovered as gap:
+            probe.notes.append(f"deleteRefused {state}: {gap.reason}")
+            continue
+        exchange = session.call(op, credentials=job.credentials, path_params=session.params_for(op, job))
+        probe.case()
+        code = error_code(session, exchange)
+        if exchange.status != rule["status"] or (rule.get("code") and code != rule["code"]):
+            probe.fail(
+                f"delete of a {state} {session.lifecycle.resource} is not refused as documented",
+                expected=f"HTTP {rule['status']}" + (f" with code {rule['code']}" if rule.get("code") else ""),
+                observed=exchange.describe(),
+                exchange=exchange,
+                clause="x-lifecycle.rules.deleteRefused",
+            )
+        elif session.poll(job).exchange.status != 200:
+            probe.fail(
+                f"a refused delete of a {state} {session.lifecycle.resource} removed it anyway",
+                expected="the job still readable (HTTP 200)",
+                observed="the job is gone after the refused delete",
+                exchange=exchange,
+                clause="x-lifecycle.rules.deleteRefused",
+            )
+
+
 RULES: dict[str, Callable[[Session, Probe, Any], None]] = {
     "idempotency": rule_idempotency,
     "nonExportRefused": rule_non_export,
     "dedupeRunning": rule_dedupe,
     "expiredGone": rule_expired_gone,
+    "deleteRefused": rule_delete_refused,
 }
 
 

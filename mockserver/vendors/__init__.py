@@ -4,7 +4,7 @@ Most of a vendor comes from its spec (routes, validation, security, ``x-lifecycl
 module ``mockserver/vendors/<api>.py`` adds only what a spec cannot say. It defines a subclass
 of ``Vendor`` and exposes an instance as ``VENDOR``; the core finds it by the API's name.
 
-What a vendor module provides (``Vendor`` methods; the last five have defaults):
+What a vendor module provides (``Vendor`` methods; the last six have defaults):
 
 - ``tenants(derive)``: the ``primary`` and ``secondary`` tenants, each with ``credentials`` keyed
   by the spec's security scheme names and the ``fixtures`` a create request needs. Build values
@@ -17,6 +17,8 @@ What a vendor module provides (``Vendor`` methods; the last five have defaults):
   and the seeded ``rng`` so it is the same bytes on every call and after a restart.
 - ``error_code(status)``: the vendor's code for an error the framework raises (400, 401, 404,
   405, 415, 500...). ``MESSAGES`` maps a code to the vendor's human message.
+- ``framework_error(error)``: how the vendor answers an error the framework raised (validation,
+  routing, media type, undecodable body), e.g. a vendor that answers 404 for all it cannot read.
 - ``sample_attrs(tenant)``: the ``attrs`` of a job created by a provider state.
 - ``authenticate(api, scheme, value)``: the tenant a credential belongs to (default: look it up
   in the static credentials; override for tokens minted at run time, e.g. an OTP flow).
@@ -180,6 +182,10 @@ class Vendor(ABC):
 
     def message(self, code: str, default: str) -> str:
         return self.MESSAGES.get(code, default)
+
+    def framework_error(self, error: VendorError) -> VendorError:
+        """The answer to an error Connexion or Starlette raised (default: unchanged)."""
+        return error
 
     def sample_attrs(self, tenant: Tenant) -> dict[str, Any]:
         return {}

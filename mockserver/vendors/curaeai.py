@@ -1,10 +1,11 @@
 """CuraeAI Platform SDK records exports: what ``specs/curaeai.yaml`` cannot say by itself.
 
 - Tenants are SDK connections: a ``cae_test_`` key and its ``connectionId`` each.
-- ``Idempotency-Key`` replay for 24 hours: the same key with the same body (canonical JSON)
-  answers the original 202 again, rendered as it was at creation (status QUEUED), without a new
-  export. The same key with a *different* body is refused with 400 ``BAD_REQUEST`` (details name
-  the header): the key is bound to its first request, as Stripe-style idempotency does.
+- ``Idempotency-Key`` replay for 24 hours (per tenant): a repeat of the key answers the original
+  202 again, rendered as it was at creation (status QUEUED, header ``Idempotent-Replayed: true``),
+  without a new export. The same key with a *different* body gets that same replay: the spec
+  (conventions page) says a repeated key replays the original response and documents no error for
+  a changed body, so the key alone names the operation (the replay shows the original members).
   Under the ``vendor-rules`` fault the key is ignored and every call creates a new export.
 - A create for another (or an unknown) ``connectionId`` answers 404 ``NOT_FOUND``.
 - The status read carries a strong ``ETag`` (hash of the body); ``If-None-Match`` -> 304.
@@ -197,18 +198,13 @@ class CuraeAi(Vendor):
         record = json.loads(saved)
         if api.now() - float(record["t"]) > IDEMPOTENCY_WINDOW:
             return None
-        if record["h"] != digest:
-            raise VendorError(
-                400,
-                "BAD_REQUEST",
-                "This Idempotency-Key was already used with a different request body.",
-                {"header": "Idempotency-Key"},
-            )
         job = api.store.get_job(api.name, str(record["j"]))
         if job is None:
             return None
         response = self._created(api, call, job)
         response.headers["Idempotent-Replayed"] = "true"
+        if record["h"] != digest:  # documented as a replay all the same; say so for a client's logs
+            response.headers["Idempotent-Body-Mismatch"] = "true"
         return response
 
 

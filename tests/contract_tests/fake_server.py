@@ -85,6 +85,8 @@ class FakeVendor:
         try:
             uuid.UUID(export_id)
         except ValueError:
+            if "server-error" in self.breaks:
+                return Response("Internal Server Error", 500, media_type="text/plain")
             return self.problem(400, "BAD_REQUEST", "exportId is not a UUID")
         job = self.jobs.get(export_id)
         if job is None or (job.tenant != tenant and "tenant-isolation" not in self.breaks):

@@ -15,7 +15,7 @@ SERVED = ["curaeai", "hookbridge"]
 
 @pytest.fixture(scope="module")
 def mock_session() -> Iterator[MockHandle]:
-    with running_mock(SERVED, seed=7) as handle:
+    with running_mock(SERVED, seed=7, validate_responses=True) as handle:
         yield handle
 
 

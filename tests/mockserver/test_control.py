@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -9,6 +11,13 @@ from mockserver.testing import MockHandle, running_mock
 from tests.mockserver.conftest import client_for
 
 EXPORTS = "/api/sdk/v1/records/exports"
+
+
+@pytest.fixture(scope="module")
+def mock_session() -> Iterator[MockHandle]:
+    """Without response validation: injected violations must reach the client, not become 500s."""
+    with running_mock(["curaeai", "hookbridge"], seed=7) as handle:
+        yield handle
 
 
 def test_health_and_target(mock: MockHandle) -> None:

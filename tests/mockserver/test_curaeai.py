@@ -111,7 +111,7 @@ def test_create_with_another_connection_is_not_found(mock: MockHandle) -> None:
     assert (answer.status_code, answer.json()["code"]) == (404, "NOT_FOUND")
 
 
-def test_idempotency_replays_and_refuses_a_different_body(mock: MockHandle) -> None:
+def test_idempotency_replays_the_original_answer(mock: MockHandle) -> None:
     with client_for(mock, "curaeai") as client:
         first = create(client, mock, key="same")
         mock.advance(10)
@@ -119,8 +119,16 @@ def test_idempotency_replays_and_refuses_a_different_body(mock: MockHandle) -> N
         assert again.status_code == 202
         assert again.json() == first.json()
         assert again.headers["idempotent-replayed"] == "true"
+        assert "idempotent-body-mismatch" not in again.headers
         different = create(client, mock, key="same", includeRawFhir=True)
-        assert (different.status_code, different.json()["code"]) == (400, "BAD_REQUEST")
+        assert different.json() == first.json()
+        assert different.headers["idempotent-body-mismatch"] == "true"
+        with client_for(mock, "curaeai", "secondary") as other:
+            connection = mock.target("curaeai")["tenants"]["secondary"]["fixtures"]["connectionId"]
+            theirs = other.post(EXPORTS, json={"connectionId": connection}, headers={"Idempotency-Key": "same"})
+            assert theirs.json()["export"]["id"] != first.json()["export"]["id"]
+        mock.advance(24 * 3600 + 1)
+        assert create(client, mock, key="same").json()["export"]["id"] != first.json()["export"]["id"]
         fresh = create(client, mock, key="other")
         assert fresh.json()["export"]["id"] != first.json()["export"]["id"]
 

@@ -84,8 +84,8 @@ def test_walks_curaeai_from_create_to_checked_bytes() -> None:
     assert walk.sha256 == hashlib.sha256(ARTIFACT).hexdigest()
     text = out.getvalue()
     assert "create   POST http://fake.test/curaeai/api/sdk/v1/records/exports -> 202, id" in text
-    assert "poll     RUNNING  (clock +1s)" in text
-    assert "poll     READY  (clock +2s)" in text
+    assert "poll     RUNNING (clock +1s)" in text
+    assert "poll     READY (clock +2s)" in text
     assert f"{len(ARTIFACT)} bytes, sha256 {walk.sha256[:16]}... (matches the job's sha256, size matches)" in text
 
 

@@ -66,7 +66,7 @@ def _testsuite(root: ET.Element, api: ApiRun) -> tuple[int, int, int, int]:
         errors=str(counts.errors),
         skipped=str(counts.not_covered),
         time=f"{api.duration_s:.3f}",
-        timestamp=api.started_at,
+        **({"timestamp": api.started_at} if api.started_at else {}),  # an empty one is not a valid dateTime
     )
     props = _element(suite, "properties")
     _element(props, "property", name="base_url", value=api.base_url)

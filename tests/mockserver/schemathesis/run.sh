@@ -9,14 +9,15 @@ PORT="${PORT:-8765}"
 EXAMPLES="${1:-30}"
 "$PY" -m mockserver --port "$PORT" --api curaeai --api hookbridge --time-scale 100 >/tmp/exportkit-mock.log 2>&1 &
 MOCK=$!
-trap 'kill "$MOCK"' EXIT
+WORK="$(mktemp -d)"  # Schemathesis and Hypothesis leave caches in the working folder
+trap 'kill "$MOCK"; rm -rf "$WORK"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/_control/health" >/dev/null && break; sleep 0.2; done
 status=0
-for api in curaeai hookbridge; do
+for api in ${APIS:-curaeai hookbridge}; do
   target="$(curl -sf "http://127.0.0.1:$PORT/_control/$api/target")"
   export EXPORTKIT_TOKEN="$("$PY" -c 'import json,sys; t=json.load(sys.stdin)["tenants"]["primary"]; print(next(iter(t["credentials"].values())))' <<<"$target")"
   export EXPORTKIT_CONNECTION_ID="$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["tenants"]["primary"]["fixtures"].get("connectionId", ""))' <<<"$target")"
-  (cd "$HERE" && "$ROOT/.venv/bin/schemathesis" --config-file "$HERE/$api.toml" run "$ROOT/specs/$api.yaml" \
+  (cd "$WORK" && "$ROOT/.venv/bin/schemathesis" --config-file "$HERE/$api.toml" run "$ROOT/specs/$api.yaml" \
       --url "http://127.0.0.1:$PORT/$api" --checks all --phases examples,coverage,fuzzing,stateful \
       --max-examples "$EXAMPLES") || status=$?
 done

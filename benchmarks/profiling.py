@@ -1,0 +1,104 @@
+"""Where the mock spends its time under load: py-spy samples, folded stacks, top frames.
+
+``profile_under_load`` attaches ``py-spy record`` to the running mock while wrk loads one
+endpoint (that run's figures are discarded: sampling slows the server). ``summarise_folded``
+reads the folded stacks (``frame;frame;frame count`` lines) into the frames with the most own
+time and the most inclusive time, which is what ``results/profiles/*.txt`` shows.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.errors import ProfileError
+from benchmarks.wrk import WrkSettings, run_wrk
+
+SAMPLE_RATE_HZ = 250
+_SITE = re.compile(r"\(/[^()]*?/(?:site-packages|lib/python3\.\d+)/")
+
+
+@dataclass(frozen=True)
+class FoldedSummary:
+    """Shares (0..1) of all samples: frames ranked by own time and by inclusive time."""
+
+    samples: int
+    own: list[tuple[str, float]]
+    inclusive: list[tuple[str, float]]
+
+
+def _short(frame: str, root: str) -> str:
+    """``f (/…/site-packages/pkg/mod.py:12)`` -> ``f (pkg/mod.py:12)``; the same for the project root."""
+    return _SITE.sub("(", frame).replace(f"({root}/", "(")
+
+
+def summarise_folded(text: str, *, top: int = 25, root: str = "") -> FoldedSummary:
+    """Rank frames of folded stacks; a line that is not ``stack count`` raises ``ValueError``."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        stack, _, count = line.rstrip().rpartition(" ")
+        if not stack or not count.isdigit():
+            raise ValueError(f"line {number} is not 'stack count': {line[:80]!r}")
+        frames = [_short(f, root) for f in stack.split(";")]
+        samples = int(count)
+        total += samples
+        own[frames[-1]] += samples
+        for frame in set(frames):
+            inclusive[frame] += samples
+    if total == 0:
+        return FoldedSummary(0, [], [])
+
+    def ranked(counter: Counter[str]) -> list[tuple[str, float]]:
+        return [(frame, n / total) for frame, n in counter.most_common(top)]
+
+    return FoldedSummary(total, ranked(own), ranked(inclusive))
+
+
+def render_summary(title: str, summary: FoldedSummary) -> str:
+    lines = [f"# {title}", f"{summary.samples} samples at {SAMPLE_RATE_HZ} Hz", "", "## own time"]
+    lines += [f"{share * 100:5.1f}%  {frame}" for frame, share in summary.own]
+    lines += ["", "## inclusive time"]
+    lines += [f"{share * 100:5.1f}%  {frame}" for frame, share in summary.inclusive]
+    return "\n".join(lines) + "\n"
+
+
+def profile_under_load(
+    py_spy: str,
+    pid: int,
+    *,
+    wrk: str,
+    url: str,
+    headers: Mapping[str, str],
+    settings: WrkSettings,
+    out: Path,
+    root: Path,
+) -> Path:
+    """Sample ``pid`` during one wrk run; writes ``out`` (.folded) and ``out`` .txt, returns the .txt."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    seconds = max(int(settings.duration_s), 1)
+    recorder = subprocess.Popen(
+        [py_spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", str(SAMPLE_RATE_HZ),
+         "--format", "raw", "--output", str(out), "--nonblocking"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        run_wrk(wrk, url, settings, out.parent, headers=headers)
+        _, errors = recorder.communicate(timeout=seconds + 30)
+    finally:
+        if recorder.poll() is None:
+            recorder.kill()
+            recorder.wait()
+    if recorder.returncode != 0 or not out.exists():
+        raise ProfileError(url, f"py-spy exit {recorder.returncode}: {errors.strip()[-300:]}")
+    summary = summarise_folded(out.read_text(encoding="utf-8"), root=str(root))
+    text_path = out.with_suffix(".txt")
+    text_path.write_text(render_summary(f"{url} under wrk", summary), encoding="utf-8")
+    return text_path
