@@ -61,9 +61,9 @@ def find_operation(spec: Mapping[str, Any], operation_id: str) -> tuple[str, str
     """``(method, path template, operation)`` of ``operation_id``; ``KeyError`` if the spec has none."""
     for path, item in (spec.get("paths") or {}).items():
         for method, operation in item.items():
-            if method in HTTP_METHODS and isinstance(operation, Mapping):
-                if operation.get("operationId") == operation_id:
-                    return method.upper(), str(path), operation
+            is_operation = method in HTTP_METHODS and isinstance(operation, Mapping)
+            if is_operation and operation.get("operationId") == operation_id:
+                return method.upper(), str(path), operation
     raise KeyError(f"operationId {operation_id!r} is not in the spec")
 
 
@@ -105,7 +105,9 @@ def example_value(spec: Mapping[str, Any], param: Mapping[str, Any]) -> Any:
     return PLACEHOLDER_UUID if schema.get("format") == "uuid" else "example"
 
 
-def security_headers(spec: Mapping[str, Any], operation: Mapping[str, Any], credentials: Mapping[str, str]) -> dict[str, str]:
+def security_headers(
+    spec: Mapping[str, Any], operation: Mapping[str, Any], credentials: Mapping[str, str]
+) -> dict[str, str]:
     """Headers carrying ``credentials`` (by security scheme name) for the operation's first requirement.
 
     ``http`` bearer/basic go in ``Authorization``; ``apiKey`` in its header. A scheme in a query
@@ -175,7 +177,9 @@ def example_endpoints(api: str, spec: Mapping[str, Any]) -> list[Endpoint]:
     for kind, operation_id in _roles(lifecycle):
         _, template, operation = find_operation(spec, operation_id)
         values = {
-            str(p["name"]): example_value(spec, p) for p in parameters(spec, template, operation) if p.get("in") == "path"
+            str(p["name"]): example_value(spec, p)
+            for p in parameters(spec, template, operation)
+            if p.get("in") == "path"
         }
         path = fill_path(template, values) + _query(spec, template, operation)
         headers = security_headers(spec, operation, placeholder_credentials(spec))

@@ -51,9 +51,11 @@ def _p99_goal(report: BenchReport, targets: Targets) -> Goal:
     worst = max(rows, key=lambda row: row[1]) if rows else None
     observed = f"worst {worst[0]} {worst[1]:.1f} ms" if worst else "not measured"
     return Goal(
-        "p99 latency", f"<= {targets.max_p99_ms:g} ms, every endpoint", observed,
+        "p99 latency",
+        f"<= {targets.max_p99_ms:g} ms, every endpoint",
+        observed,
         _all([p99 <= targets.max_p99_ms for _, p99 in rows]),
-    )  # fmt: skip
+    )
 
 
 def _sized(points: Sequence[MemoryPoint]) -> list[MemoryPoint]:
@@ -70,7 +72,9 @@ def _latency_goal(report: BenchReport, targets: Targets) -> Goal:
         else "not measured"
     )
     target = f"p50 at the largest store <= {targets.max_latency_growth:g} x the 1k one"
-    return Goal("latency flat 1k -> 100k", target, observed, None if change is None else change <= targets.max_latency_growth)
+    return Goal(
+        "latency flat 1k -> 100k", target, observed, None if change is None else change <= targets.max_latency_growth
+    )
 
 
 def _memory_goal(report: BenchReport, targets: Targets) -> Goal:
@@ -106,14 +110,18 @@ def _clean_goal(report: BenchReport) -> Goal:
     summaries += [p.latency for p in report.memory if p.latency is not None]
     bad = sum(s.bad_statuses + s.socket_errors for s in summaries)
     observed = f"{bad} failed of {sum(s.requests for s in summaries):,} requests"
-    return Goal("every request answered", "no status >= 400, no socket error", observed, _all([bad == 0]) if summaries else None)
+    return Goal(
+        "every request answered", "no status >= 400, no socket error", observed, _all([bad == 0]) if summaries else None
+    )
 
 
 def evaluate(report: BenchReport, targets: Targets | None = None) -> list[Goal]:
     """Every goal of the issue for ``report``, in the order RESULTS.md discusses them."""
     t = targets or Targets()
     return [
-        _ratio_goal(report, "download vs bare Starlette", f">= {t.min_vs_bare:g} x bare", "mock_vs_bare", t.min_vs_bare),
+        _ratio_goal(
+            report, "download vs bare Starlette", f">= {t.min_vs_bare:g} x bare", "mock_vs_bare", t.min_vs_bare
+        ),
         _ratio_goal(report, "download vs Prism", "ahead of Prism (> 1 x)", "mock_vs_prism", t.min_vs_prism),
         _p99_goal(report, t),
         _latency_goal(report, t),

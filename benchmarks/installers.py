@@ -68,7 +68,7 @@ def ensure_wrk(log: Log) -> Tool:
         found = shutil.which("wrk")
         if done.returncode != 0 or found is None:
             raise ToolMissing("wrk", f"apt-get install wrk failed: {done.stderr.strip()[-300:]}")
-    version = _first_line([found, "--version"]).split(" [")[0]
+    version = _first_line([found, "--version"]).split(" [")[0].removeprefix("wrk ")
     return Tool("wrk", found, version)
 
 
@@ -82,9 +82,17 @@ def ensure_prism(prefix: Path, log: Log) -> Tool:
         log(f"installing {PRISM_PACKAGE}@{PRISM_VERSION} from npm into {prefix} ...")
         try:
             done = _run(
-                [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(prefix),
-                 f"{PRISM_PACKAGE}@{PRISM_VERSION}"]
-            )  # fmt: skip
+                [
+                    npm,
+                    "install",
+                    "--silent",
+                    "--no-audit",
+                    "--no-fund",
+                    "--prefix",
+                    str(prefix),
+                    f"{PRISM_PACKAGE}@{PRISM_VERSION}",
+                ]
+            )
         except subprocess.TimeoutExpired:
             return Tool("prism", None, note=f"npm install did not finish within {INSTALL_TIMEOUT:g} s")
         if done.returncode != 0 or not binary.exists():
@@ -104,4 +112,3 @@ def ensure_py_spy(log: Log) -> Tool:
         if done.returncode != 0 or not binary.exists():
             return Tool("py-spy", None, note=f"pip install failed: {done.stderr.strip()[-300:]}")
     return Tool("py-spy", str(binary), _first_line([str(binary), "--version"]))
-

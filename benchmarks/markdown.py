@@ -24,6 +24,11 @@ def _ms(value: float | None) -> str:
     return NA if value is None else f"{value:.1f}"
 
 
+def _cpu(summary: Summary | None) -> str:
+    value = summary.cpu_ms_per_request if summary else None
+    return NA if value is None else f"{value:.2f}"
+
+
 def _ratio(value: float | None) -> str:
     return NA if value is None else f"{value:.2f}x"
 
@@ -35,25 +40,43 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def throughput_table(comparisons: Sequence[Comparison]) -> list[str]:
+    """Requests/s, the ratios, and what a request costs each server in CPU time."""
     header = [
-        "API", "endpoint", "mock req/s", "p50 ms", "p99 ms", "bare req/s", "p50 ms", "p99 ms",
-        "Prism req/s", "p50 ms", "p99 ms", "mock/bare", "mock/Prism",
+        "API", "endpoint", "mock req/s", "bare req/s", "Prism req/s", "mock/bare", "mock/Prism",
+        "mock CPU ms/req", "bare CPU ms/req", "Prism CPU ms/req",
     ]  # fmt: skip
+    rows = [
+        [
+            c.api,
+            c.kind,
+            _rps(c.mock),
+            _rps(c.bare),
+            _rps(c.prism),
+            _ratio(c.mock_vs_bare),
+            _ratio(c.mock_vs_prism),
+            *(_cpu(s) for s in (c.mock, c.bare, c.prism)),
+        ]
+        for c in comparisons
+    ]
+    return _table(header, rows)
+
+
+def latency_table(comparisons: Sequence[Comparison]) -> list[str]:
+    header = ["API", "endpoint", "mock p50", "mock p99", "bare p50", "bare p99", "Prism p50", "Prism p99"]
     rows = []
     for c in comparisons:
         cells = [c.api, c.kind]
         for summary in (c.mock, c.bare, c.prism):
-            cells += [
-                _rps(summary),
-                _ms(summary.p50_ms if summary else None),
-                _ms(summary.p99_ms if summary else None),
-            ]
-        rows.append([*cells, _ratio(c.mock_vs_bare), _ratio(c.mock_vs_prism)])
+            cells += [_ms(summary.p50_ms if summary else None), _ms(summary.p99_ms if summary else None)]
+        rows.append(cells)
     return _table(header, rows)
 
 
 def memory_table(points: Sequence[MemoryPoint]) -> list[str]:
-    header = ["stored exports", "RSS MiB", "peak RSS MiB", "added B/export", "seed s", "req/s", "p50 ms", "p99 ms"]
+    header = [
+        "stored exports", "RSS MiB", "peak RSS MiB", "added B/export", "seed s", "req/s", "p50 ms", "p99 ms",
+        "CPU ms/req",
+    ]  # fmt: skip
     rows = [
         [
             f"{p.exports:,}",
@@ -64,6 +87,7 @@ def memory_table(points: Sequence[MemoryPoint]) -> list[str]:
             _rps(p.latency),
             _ms(p.latency.p50_ms if p.latency else None),
             _ms(p.latency.p99_ms if p.latency else None),
+            _cpu(p.latency),
         ]
         for p in points
     ]
@@ -72,7 +96,9 @@ def memory_table(points: Sequence[MemoryPoint]) -> list[str]:
 
 def goals_table(goals: Sequence[Goal]) -> list[str]:
     mark = {True: "met", False: "**missed**", None: "unknown"}
-    return _table(["goal", "target", "observed", "verdict"], [[g.name, g.target, g.observed, mark[g.met]] for g in goals])
+    return _table(
+        ["goal", "target", "observed", "verdict"], [[g.name, g.target, g.observed, mark[g.met]] for g in goals]
+    )
 
 
 def render_markdown(report: BenchReport) -> str:
@@ -93,26 +119,37 @@ def render_markdown(report: BenchReport) -> str:
     ]
     if report.missing_apis:
         lines += ["APIs not measured: " + "; ".join(f"{k} ({v})" for k, v in report.missing_apis.items()), ""]
-    lines += ["## Throughput and latency (median of the runs)", "", *throughput_table(report.comparisons), ""]
-    lines += ["(!) some requests failed (status >= 400 or socket errors): that figure is not comparable.", ""]
+    lines += ["## Throughput (median of the runs)", "", *throughput_table(report.comparisons), ""]
+    lines += ["## Latency in ms (median of the runs' p50 and p99)", "", *latency_table(report.comparisons), ""]
+    summaries = [s for c in report.comparisons for s in (c.mock, c.bare, c.prism) if s is not None]
+    if any(not s.clean for s in summaries):
+        lines += ["(!) some requests failed (status >= 400 or socket errors): that figure is not comparable.", ""]
     if report.startup is not None:
         st = report.startup
         runs = ", ".join(f"{r:.2f}" for r in st.runs_s)
-        lines += ["## Start-up", "", f"Spawn to first served request: median {_ms(st.median_s)} s "
-                  f"(runs: {runs or NA}) {st.note}".rstrip(), ""]  # fmt: skip
+        lines += [
+            "## Start-up",
+            "",
+            f"Spawn to first served request: median {_ms(st.median_s)} s (runs: {runs or NA}) {st.note}".rstrip(),
+            "",
+        ]
     if report.memory:
-        endpoint = report.memory[0].endpoint
+        endpoint = next((p.endpoint for p in report.memory if p.endpoint), NA)
         lines += ["## Memory and latency by store size", "", f"Loaded endpoint: {endpoint}.", ""]
         lines += [*memory_table(report.memory), ""]
     if report.verify is not None:
         v = report.verify
         wall = f"{v.wall_s:.1f} s" if v.wall_s is not None else NA
-        lines += ["## Default verify", "", f"Status: {v.status}; wall time {wall}; exit {v.exit_code}; "
-                  f"APIs: {', '.join(v.apis) or NA}; not served: {', '.join(v.missing) or 'none'}. {v.note}".rstrip(),
-                  ""]  # fmt: skip
+        lines += [
+            "## Default verify",
+            "",
+            f"Status: {v.status}; wall time {wall}; exit {v.exit_code}; "
+            f"APIs: {', '.join(v.apis) or NA}; not served: {', '.join(v.missing) or 'none'}. {v.note}".rstrip(),
+            "",
+        ]
     lines += ["## Goals", "", *goals_table(report.goals), ""]
     if report.profiles:
         lines += ["## Profiles", ""] + [f"- {label}: `{path}`" for label, path in report.profiles.items()] + [""]
     if report.problems:
-        lines += ["## Problems during the run", ""] + [f"- {p}" for p in report.problems] + [""]
+        lines += ["## Problems during the run", ""] + [f"- {' '.join(p.split())}" for p in report.problems] + [""]
     return "\n".join(lines)

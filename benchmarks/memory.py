@@ -13,29 +13,26 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.endpoints import mock_endpoints
-from benchmarks.errors import BenchError
+from benchmarks.endpoints import Endpoint, mock_endpoints
+from benchmarks.errors import SetupError
 from benchmarks.processes import ServerPool, free_port, running
 from benchmarks.results import MemoryPoint
 from benchmarks.settings import ROTATION, BenchSettings
-from benchmarks.stats import summarise
-from benchmarks.throughput import Target, probe
-from benchmarks.wrk import WrkSettings, run_wrk
+from benchmarks.throughput import Target, compare, probe
 from specs import load_spec
 
 Log = Callable[[str], None]
 SEED_TIMEOUT_S = 600.0
 
 
-def rotation_paths(api: str, samples: Sequence[dict[str, Any]], count: int) -> tuple[list[str], dict[str, str]]:
-    """The download paths of ``count`` sampled exports, evenly spread, and their (shared) auth headers."""
+def rotation_endpoints(api: str, samples: Sequence[dict[str, Any]], count: int) -> list[Endpoint]:
+    """The download endpoints of ``count`` sampled exports, evenly spread (one tenant: the same headers)."""
     if not samples:
-        raise BenchError(f"{api}: the seeded mock listed no exports")
+        raise SetupError(f"seed {api}", 0, "the seeded mock's manifest lists no exports")
     step = max(len(samples) // count, 1)
     chosen = samples[::step][:count]
     spec = load_spec(api)
-    endpoints = [next(e for e in mock_endpoints(api, spec, state) if e.kind == "download") for state in chosen]
-    return [e.path for e in endpoints], dict(endpoints[0].headers)
+    return [next(e for e in mock_endpoints(api, spec, state) if e.kind == "download") for state in chosen]
 
 
 def measure_size(
@@ -51,14 +48,30 @@ def measure_size(
     """One store size: the seeded mock serving ``apis``; its memory, and the first API's download latency."""
     port = free_port()
     manifest_path = workdir / f"manifest-{size}.json"
-    argv = [settings.python, "-m", "benchmarks.seeded_mock", "--port", str(port), "--exports", str(size),
-            "--manifest", str(manifest_path), "--sample", str(ROTATION)]  # fmt: skip
+    argv = [
+        settings.python,
+        "-m",
+        "benchmarks.seeded_mock",
+        "--port",
+        str(port),
+        "--exports",
+        str(size),
+        "--manifest",
+        str(manifest_path),
+        "--sample",
+        str(ROTATION),
+    ]
     for name in apis:
         argv += ["--api", name]
     server = pool.start(
-        f"seeded-mock-{size}", argv, port=port, logdir=workdir, ready_path="/_control/health",
-        timeout=SEED_TIMEOUT_S, ready=lambda status: status == 200,
-    )  # fmt: skip
+        f"seeded-mock-{size}",
+        argv,
+        port=port,
+        logdir=workdir,
+        ready_path="/_control/health",
+        timeout=SEED_TIMEOUT_S,
+        ready=lambda status: status == 200,
+    )
     with running(pool, server):
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         rss = server.rss_kib()
@@ -68,18 +81,20 @@ def measure_size(
         log(f"{size:,} exports: RSS {rss / 1024:.1f} MiB after seeding in {point.seed_s:.1f} s")
         if size == 0 or not samples:
             return point
-        paths, headers = rotation_paths(chosen, samples, ROTATION)
-        point.endpoint = f"{chosen} download, cycling {len(paths)} stored exports"
-        probe(Target("mock", server.url, paths[0], headers), None)
-        if settings.warmup_s > 0:
-            warm = WrkSettings(settings.wrk.connections, settings.wrk.threads, settings.warmup_s, settings.wrk.timeout_s)
-            run_wrk(wrk, server.url + paths[0], warm, workdir, headers=headers, paths=paths)
-        results = []
-        for number in range(settings.runs):
-            result = run_wrk(wrk, server.url + paths[0], settings.wrk, workdir, headers=headers, paths=paths)
-            results.append(result)
-            log(f"  run {number + 1}/{settings.runs}: {result.requests_per_s:.1f} req/s, p50 {result.p50_ms:.1f} ms, "
-                f"p99 {result.p99_ms:.1f} ms")  # fmt: skip
-        point.latency = summarise(results)
+        endpoints = rotation_endpoints(chosen, samples, ROTATION)
+        first = endpoints[0]
+        point.endpoint = f"{chosen} download, cycling {len(endpoints)} stored exports"
+        target = Target("mock", server.url, first.path, first.headers, server.pid, tuple(e.path for e in endpoints))
+        probe(target, first.expected_status)
+        summaries = compare(
+            [target],
+            wrk=wrk,
+            settings=settings.wrk,
+            runs=settings.runs,
+            warmup_s=settings.warmup_s,
+            workdir=workdir,
+            log=log,
+        )
+        point.latency = summaries["mock"]
         point.peak_rss_kib = server.peak_rss_kib()
         return point

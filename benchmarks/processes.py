@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, TracebackType
+from typing import BinaryIO
 
 from benchmarks.errors import ServerStartError
 
@@ -60,6 +61,14 @@ def memory_kib(pid: int) -> tuple[int, int]:
     return fields.get("VmRSS", 0), fields.get("VmHWM", 0)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process (all its threads) has used so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    # after the command name: state is field 3, utime and stime are fields 14 and 15 of proc(5)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class ServerProcess:
     """One started server: its URL, how long it took to serve, and its log file."""
@@ -71,7 +80,7 @@ class ServerProcess:
     host: str = "127.0.0.1"
     process: subprocess.Popen[bytes] | None = None
     startup_s: float = 0.0
-    _log: object = field(default=None, repr=False)
+    _log: BinaryIO | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -90,11 +99,14 @@ class ServerProcess:
         ``ServerStartError`` when the process exits or ``timeout`` passes first.
         """
         accept = ready or (lambda status: status is not None)
-        log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self._log = log
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
         began = time.perf_counter()
         self.process = subprocess.Popen(
-            list(self.argv), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            list(self.argv),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         while True:
             if accept(answers(self.host, self.port, ready_path, timeout=0.5)):
@@ -134,7 +146,7 @@ class ServerProcess:
                 process.wait(STOP_GRACE_S)
         log, self._log = self._log, None
         if log is not None:
-            log.close()  # type: ignore[attr-defined]
+            log.close()
 
 
 class ServerPool:

@@ -19,7 +19,7 @@ from benchmarks.errors import ProfileError
 from benchmarks.wrk import WrkSettings, run_wrk
 
 SAMPLE_RATE_HZ = 250
-_SITE = re.compile(r"\(/[^()]*?/(?:site-packages|lib/python3\.\d+)/")
+_SITE = re.compile(r"\(/[^()]*/(?:site-packages|lib/python3\.\d+)/")
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,25 @@ def profile_under_load(
     out.parent.mkdir(parents=True, exist_ok=True)
     seconds = max(int(settings.duration_s), 1)
     recorder = subprocess.Popen(
-        [py_spy, "record", "--pid", str(pid), "--duration", str(seconds), "--rate", str(SAMPLE_RATE_HZ),
-         "--format", "raw", "--output", str(out), "--nonblocking"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--duration",
+            str(seconds),
+            "--rate",
+            str(SAMPLE_RATE_HZ),
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         run_wrk(wrk, url, settings, out.parent, headers=headers)
         _, errors = recorder.communicate(timeout=seconds + 30)

@@ -139,9 +139,7 @@ class BenchReport:
         """Append a size (ascending order) and work out the memory it added per export."""
         if self.memory:
             before = self.memory[-1]
-            point.added_bytes_per_export = per_item_bytes(
-                before.rss_kib, point.rss_kib, before.exports, point.exports
-            )
+            point.added_bytes_per_export = per_item_bytes(before.rss_kib, point.rss_kib, before.exports, point.exports)
         self.memory.append(point)
 
     def to_json(self) -> dict[str, Any]:

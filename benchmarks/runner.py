@@ -1,8 +1,9 @@
 """One benchmark run, phase by phase, into a ``BenchReport``.
 
-Phases: tools (wrk, Prism, py-spy), start-up of the mock, throughput against bare Starlette and
-Prism, memory and latency by store size, and the default verify. A phase that fails records the
-problem and the run goes on; every server started is stopped when the run ends, also on Ctrl-C.
+Phases: start-up of the mock, throughput against bare Starlette and Prism (and, with
+``--profile``, py-spy samples), memory and latency by store size, and the default verify. A phase
+that fails records the problem and the run goes on; every server started is stopped when the run
+ends, also on Ctrl-C or SIGTERM (``ServerPool``).
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import os
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.bare_app import save_payloads
+from benchmarks.bare_app import Payload, save_payloads
 from benchmarks.endpoints import Endpoint
 from benchmarks.errors import BenchError
 from benchmarks.goals import evaluate
@@ -37,6 +39,53 @@ def _healthy(status: int | None) -> bool:
     return status == 200
 
 
+@dataclass
+class Run:
+    """What every phase shares: the settings, the tools, the servers, the scratch folder, the report."""
+
+    settings: BenchSettings
+    pool: ServerPool
+    workdir: Path
+    log: Log
+    report: BenchReport
+    wrk: str
+    prism: Tool
+    py_spy: Tool | None
+
+    def start_mock(self, name: str = "mock") -> ServerProcess:
+        port = free_port()
+        return self.pool.start(
+            name,
+            mock_argv(self.settings, port),
+            port=port,
+            logdir=self.workdir,
+            ready_path="/_control/health",
+            timeout=self.settings.start_timeout_s,
+            ready=_healthy,
+        )
+
+    def start_bare(self, payloads: Sequence[Payload]) -> ServerProcess:
+        file = self.workdir / "payloads.json"
+        save_payloads(payloads, file)
+        port = free_port()
+        argv = [self.settings.python, "-m", "benchmarks.bare_app", "--port", str(port), "--payloads", str(file)]
+        return self.pool.start(
+            "bare-starlette", argv, port=port, logdir=self.workdir, ready_path="/_bare/health", ready=_healthy
+        )
+
+    def start_prism(self, api: str) -> ServerProcess | None:
+        """Prism serving ``api``'s spec, or ``None`` (the problem recorded) when it cannot be had."""
+        if self.prism.path is None:
+            return None
+        port = free_port()
+        argv = [self.prism.path, "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "error", str(spec_path(api))]
+        try:
+            return self.pool.start(f"prism-{api}", argv, port=port, logdir=self.workdir, timeout=PRISM_START_TIMEOUT_S)
+        except BenchError as exc:
+            self.report.problems.append(f"Prism for {api} did not start: {exc}")
+            return None
+
+
 def mock_argv(settings: BenchSettings, port: int) -> list[str]:
     """``python -m mockserver`` with its defaults (all APIs, memory store, validation and auth on)."""
     argv = [settings.python, "-m", "mockserver", "--port", str(port)]
@@ -45,166 +94,161 @@ def mock_argv(settings: BenchSettings, port: int) -> list[str]:
     return argv
 
 
-def start_mock(pool: ServerPool, settings: BenchSettings, workdir: Path, name: str = "mock") -> ServerProcess:
-    port = free_port()
-    return pool.start(name, mock_argv(settings, port), port=port, logdir=workdir, ready_path="/_control/health",
-                      timeout=settings.start_timeout_s, ready=_healthy)  # fmt: skip
-
-
-def measure_startup(settings: BenchSettings, pool: ServerPool, workdir: Path) -> Startup:
+def startup_phase(run: Run) -> None:
     """Fresh starts of the mock, each timed from spawn to its first ``200`` on the health route."""
     runs = []
-    for number in range(settings.startup_runs):
-        server = start_mock(pool, settings, workdir, name=f"startup-{number + 1}")
-        with running(pool, server):
+    for number in range(run.settings.startup_runs):
+        server = run.start_mock(name=f"startup-{number + 1}")
+        with running(run.pool, server):
             runs.append(round(server.startup_s, 3))
-    command = mock_argv(settings, 0)[1:]
-    return Startup(runs, round(median(runs), 3) if runs else None, ["python", *command[:-1], "PORT"])
+    shown = ["python", *mock_argv(run.settings, 0)[1:-1], "PORT"]
+    run.report.startup = Startup(runs, round(median(runs), 3) if runs else None, shown)
 
 
-def start_prism(tool: Tool, api: str, pool: ServerPool, workdir: Path) -> ServerProcess:
-    assert tool.path is not None
-    port = free_port()
-    argv = [tool.path, "mock", "-h", "127.0.0.1", "-p", str(port), "-v", "error", str(spec_path(api))]
-    return pool.start(f"prism-{api}", argv, port=port, logdir=workdir, timeout=PRISM_START_TIMEOUT_S)
-
-
-def compare_api(
-    api: str,
-    endpoints: Sequence[Endpoint],
-    *,
-    mock: ServerProcess,
-    bare: ServerProcess,
-    prism_tool: Tool,
-    settings: BenchSettings,
-    pool: ServerPool,
-    wrk: str,
-    workdir: Path,
-    log: Log,
-    report: BenchReport,
-) -> None:
-    """Every endpoint of ``api`` on the mock, bare Starlette and (if it can be had) Prism."""
-    prism: ServerProcess | None = None
-    if prism_tool.path is not None:
+def compare_endpoint(
+    run: Run, endpoint: Endpoint, mock: ServerProcess, bare: ServerProcess, prism: ServerProcess | None
+) -> Comparison:
+    """One endpoint on the mock, bare Starlette and (if it answers its example path) Prism."""
+    comparison = Comparison(endpoint.api, endpoint.kind, endpoint.path)
+    targets = [
+        Target("mock", mock.url, endpoint.path, endpoint.headers, mock.pid),
+        Target("bare", bare.url, endpoint.path, endpoint.headers, bare.pid),
+    ]
+    example = prism_endpoint(endpoint.api, endpoint.kind) if prism is not None else None
+    if prism is not None and example is not None:
+        target = Target("prism", prism.url, example.path, example.headers, prism.pid)
         try:
-            prism = start_prism(prism_tool, api, pool, workdir)
+            probe(target, None)
+            targets.append(target)
+            comparison.prism_path = example.path
         except BenchError as exc:
-            report.problems.append(f"Prism for {api} did not start: {exc}")
+            comparison.notes.append(f"Prism left out: {exc}")
+    run.log(f"{endpoint.label}: {', '.join(t.name for t in targets)}")
     try:
-        for endpoint in endpoints:
-            comparison = Comparison(api, endpoint.kind, endpoint.path)
-            targets = [
-                Target("mock", mock.url, endpoint.path, endpoint.headers),
-                Target("bare", bare.url, endpoint.path, endpoint.headers),
-            ]
-            example = prism_endpoint(api, endpoint.kind) if prism else None
-            if prism is not None and example is not None:
-                try:
-                    probe(Target("prism", prism.url, example.path, example.headers), None)
-                    targets.append(Target("prism", prism.url, example.path, example.headers))
-                    comparison.prism_path = example.path
-                except BenchError as exc:
-                    comparison.notes.append(f"Prism left out: {exc}")
-            log(f"{endpoint.label}: {', '.join(t.name for t in targets)}")
-            summaries = compare(targets, wrk=wrk, settings=settings.wrk, runs=settings.runs,
-                                warmup_s=settings.warmup_s, workdir=workdir, log=log)  # fmt: skip
-            comparison.mock = summaries.get("mock")
-            comparison.bare = summaries.get("bare")
-            comparison.prism = summaries.get("prism")
-            report.comparisons.append(comparison)
-    finally:
-        if prism is not None:
-            pool.stop(prism)
+        summaries = compare(
+            targets,
+            wrk=run.wrk,
+            settings=run.settings.wrk,
+            runs=run.settings.runs,
+            warmup_s=run.settings.warmup_s,
+            workdir=run.workdir,
+            log=run.log,
+        )
+    except BenchError as exc:  # one endpoint's failure leaves the others measurable
+        run.report.problems.append(f"{endpoint.label}: {exc}")
+        return comparison
+    comparison.mock, comparison.bare, comparison.prism = (summaries.get(n) for n in ("mock", "bare", "prism"))
+    return comparison
 
 
-def throughput_phase(
-    settings: BenchSettings, pool: ServerPool, wrk: Tool, prism: Tool, py_spy: Tool | None, workdir: Path,
-    log: Log, report: BenchReport,
-) -> None:  # fmt: skip
+def usable_endpoints(run: Run, mock: ServerProcess) -> tuple[list[Endpoint], list[Payload]]:
+    """The endpoints of every served API that answer as expected, with those answers."""
+    endpoints, run.report.missing_apis = discover(mock.url, run.settings.apis, run.log)
+    run.report.apis = list(endpoints)
+    usable, payloads = [], []
+    for endpoint in (e for listed in endpoints.values() for e in listed):
+        try:
+            payloads += record_payloads(mock.url, [endpoint])
+            usable.append(endpoint)
+        except BenchError as exc:
+            run.report.problems.append(f"{endpoint.label} left out: {exc}")
+    return usable, payloads
+
+
+def throughput_phase(run: Run) -> None:
     """The mock and bare Starlette side by side for the whole phase, Prism one API at a time."""
-    assert wrk.path is not None
-    mock = start_mock(pool, settings, workdir)
-    with running(pool, mock):
-        endpoints, report.missing_apis = discover(mock.url, settings.apis, log)
-        report.apis = list(endpoints)
-        usable: dict[str, list[Endpoint]] = {}
-        payloads = []
-        for api, listed in endpoints.items():
-            for endpoint in listed:
-                try:
-                    payloads += record_payloads(mock.url, [endpoint])
-                    usable.setdefault(api, []).append(endpoint)
-                except BenchError as exc:
-                    report.problems.append(f"{endpoint.label} left out: {exc}")
-        if not payloads:
-            report.problems.append("no endpoint of the mock answered as expected: nothing to load")
+    mock = run.start_mock()
+    with running(run.pool, mock):
+        endpoints, payloads = usable_endpoints(run, mock)
+        if not endpoints:
+            run.report.problems.append("no endpoint of the mock answered as expected: nothing to load")
             return
-        save_payloads(payloads, workdir / "payloads.json")
-        port = free_port()
-        bare = pool.start("bare-starlette", [settings.python, "-m", "benchmarks.bare_app", "--port", str(port),
-                          "--payloads", str(workdir / "payloads.json")], port=port, logdir=workdir,
-                          ready_path="/_bare/health", ready=_healthy)  # fmt: skip
-        with running(pool, bare):
-            for api, listed in usable.items():
-                compare_api(api, listed, mock=mock, bare=bare, prism_tool=prism, settings=settings, pool=pool,
-                            wrk=wrk.path, workdir=workdir, log=log, report=report)  # fmt: skip
-        if py_spy is not None and py_spy.path is not None:
-            for endpoint in (e for listed in usable.values() for e in listed):
-                out = settings.out_dir / "profiles" / f"{endpoint.api}-{endpoint.kind}.folded"
+        with running(run.pool, run.start_bare(payloads)) as bare:
+            for api in dict.fromkeys(e.api for e in endpoints):
+                prism = run.start_prism(api)
                 try:
-                    text = profile_under_load(py_spy.path, mock.pid, wrk=wrk.path, url=mock.url + endpoint.path,
-                                              headers=endpoint.headers, settings=settings.wrk, out=out,
-                                              root=settings.root)  # fmt: skip
-                    report.profiles[endpoint.label] = str(text.relative_to(settings.root))
-                except BenchError as exc:
-                    report.problems.append(str(exc))
+                    for endpoint in (e for e in endpoints if e.api == api):
+                        run.report.comparisons.append(compare_endpoint(run, endpoint, mock, bare, prism))
+                finally:
+                    if prism is not None:
+                        run.pool.stop(prism)
+        if run.py_spy is not None and run.py_spy.path is not None:
+            for endpoint in endpoints:
+                profile_endpoint(run, run.py_spy.path, mock, endpoint)
+
+
+def profile_endpoint(run: Run, py_spy: str, mock: ServerProcess, endpoint: Endpoint) -> None:
+    out = run.settings.out_dir / "profiles" / f"{endpoint.api}-{endpoint.kind}.folded"
+    try:
+        text = profile_under_load(
+            py_spy,
+            mock.pid,
+            wrk=run.wrk,
+            url=mock.url + endpoint.path,
+            headers=endpoint.headers,
+            settings=run.settings.wrk,
+            out=out,
+            root=run.settings.root,
+        )
+    except BenchError as exc:
+        run.report.problems.append(str(exc))
+        return
+    shown = text.relative_to(run.settings.root) if text.is_relative_to(run.settings.root) else text
+    run.report.profiles[endpoint.label] = str(shown)
+    run.log(f"profile of {endpoint.label}: {shown}")
+
+
+def memory_phase(run: Run) -> None:
+    """Each store size in turn, smallest first (the first one is the baseline of added bytes)."""
+    apis = run.report.apis or list(run.settings.apis or ())
+    for size in run.settings.sizes:
+        point = measure_size(
+            size, apis=apis, settings=run.settings, pool=run.pool, wrk=run.wrk, workdir=run.workdir, log=run.log
+        )
+        run.report.add_memory_point(point)
+
+
+def verify_phase(run: Run) -> None:
+    run.report.verify = time_verify(run.settings, run.pool, run.workdir, run.log)
 
 
 def run_benchmark(settings: BenchSettings, log: Log, command: Sequence[str]) -> BenchReport:
-    """Every phase the settings ask for; the report is complete even when phases fail."""
+    """Every phase the settings ask for; the report is complete even when phases fail.
+
+    Raises ``ToolMissing`` only when wrk cannot be had (nothing can be measured without it).
+    """
     began = time.perf_counter()
-    report = BenchReport(
-        started_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        command=list(command),
-        settings=settings.to_json(),
-        machine=Machine.detect(),
-    )
+    report = BenchReport(_now(), list(command), settings.to_json(), Machine.detect())
     wrk = ensure_wrk(log)
-    prism = ensure_prism(settings.root / ".venv" / "prism", log) if settings.with_prism else Tool(
-        "prism", None, note="skipped (--no-prism)")  # fmt: skip
+    prism = (
+        ensure_prism(settings.root / ".venv" / "prism", log)
+        if settings.with_prism
+        else Tool("prism", None, note="skipped (--no-prism)")
+    )
     py_spy = ensure_py_spy(log) if settings.with_profile else None
     for tool in (wrk, prism, py_spy):
         if tool is not None:
             report.tools[tool.name] = tool.version if tool.path else f"not available ({tool.note})"
-    assert wrk.path is not None
+    phases: list[tuple[str, Callable[[Run], None]]] = [("start-up", startup_phase), ("throughput", throughput_phase)]
+    if settings.with_memory:
+        phases.append(("memory by size", memory_phase))
+    if settings.with_verify:
+        phases.append(("verify", verify_phase))
     with tempfile.TemporaryDirectory(prefix="exportkit-bench-") as scratch, ServerPool(log) as pool:
-        workdir = Path(scratch)
-        phases: list[tuple[str, Callable[[], None]]] = [
-            ("start-up", lambda: setattr(report, "startup", measure_startup(settings, pool, workdir))),
-            ("throughput", lambda: throughput_phase(settings, pool, wrk, prism, py_spy, workdir, log, report)),
-        ]
-        if settings.with_memory:
-            phases.append(("memory by size", lambda: _memory_phase(settings, pool, wrk.path or "", workdir, log, report)))
-        if settings.with_verify:
-            phases.append(("verify", lambda: setattr(report, "verify", time_verify(settings, pool, workdir, log))))
+        run = Run(settings, pool, Path(scratch), log, report, wrk.path or "wrk", prism, py_spy)
         for name, phase in phases:
             log(f"== {name}")
             try:
-                phase()
+                phase(run)
             except BenchError as exc:
                 report.problems.append(f"{name}: {exc}")
                 log(f"{name} failed: {exc}")
     report.machine.load_after = os.getloadavg()
     report.goals = evaluate(report)
-    report.finished_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    report.finished_at = _now()
     report.seconds = round(time.perf_counter() - began, 1)
     return report
 
 
-def _memory_phase(
-    settings: BenchSettings, pool: ServerPool, wrk: str, workdir: Path, log: Log, report: BenchReport
-) -> None:
-    apis = report.apis or list(settings.apis or ())
-    for size in settings.sizes:
-        point = measure_size(size, apis=apis, settings=settings, pool=pool, wrk=wrk, workdir=workdir, log=log)
-        report.add_memory_point(point)
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

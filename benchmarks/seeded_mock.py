@@ -42,7 +42,7 @@ def seed_exports(server: MockServer, count: int, sample: int) -> dict[str, Any]:
         tenant = runtime.tenant("primary")
         n = per_api[name]
         every = max(n // sample, 1) if sample else n + 1
-        samples = []
+        samples: list[dict[str, Any]] = []
         for index in range(n):
             answer = control.setup(runtime, runtime.lifecycle.ready, tenant, {})
             if index % every == 0 and len(samples) < sample:

@@ -26,7 +26,7 @@ class BenchSettings:
 
     wrk: WrkSettings = field(default_factory=WrkSettings)
     runs: int = 3
-    warmup_s: float = 1.0
+    warmup_s: int = 1
     apis: tuple[str, ...] | None = None  # None: every API the mock serves
     sizes: tuple[int, ...] = DEFAULT_SIZES
     startup_runs: int = 3

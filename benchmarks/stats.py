@@ -32,6 +32,7 @@ class Summary:
     requests: int  # over all runs
     socket_errors: int  # over all runs
     bad_statuses: int  # over all runs
+    cpu_ms_per_request: float | None = None  # the server's CPU time per request (median of the runs)
 
     @property
     def clean(self) -> bool:
@@ -53,8 +54,12 @@ def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
 
-def summarise(results: Sequence[WrkResult]) -> Summary:
-    """Medians and spread of ``results`` (one or more runs of the same endpoint and target)."""
+def summarise(results: Sequence[WrkResult], cpu_ms_per_request: Sequence[float] = ()) -> Summary:
+    """Medians and spread of ``results`` (one or more runs of the same endpoint and target).
+
+    ``cpu_ms_per_request`` (per run, when the server's CPU time was read) tells what a request
+    costs the server whatever else the machine runs, unlike requests/s on a shared machine.
+    """
     if not results:
         raise ValueError("no runs to summarise")
     rates = [r.requests_per_s for r in results]
@@ -68,6 +73,7 @@ def summarise(results: Sequence[WrkResult]) -> Summary:
         requests=sum(r.requests for r in results),
         socket_errors=sum(r.socket_errors for r in results),
         bad_statuses=sum(r.bad_statuses for r in results),
+        cpu_ms_per_request=round(median(cpu_ms_per_request), 3) if cpu_ms_per_request else None,
     )
 
 

@@ -20,6 +20,7 @@ import httpx
 from benchmarks.bare_app import Payload
 from benchmarks.endpoints import Endpoint, example_endpoints, mock_endpoints
 from benchmarks.errors import BenchError, ProbeError, SetupError
+from benchmarks.processes import cpu_seconds
 from benchmarks.stats import Summary, summarise
 from benchmarks.wrk import WrkResult, WrkSettings, run_wrk
 from specs import API_NAMES, Lifecycle, load_spec
@@ -35,6 +36,8 @@ class Target:
     base_url: str
     path: str
     headers: Mapping[str, str]
+    pid: int | None = None  # the server's process, to charge it the CPU time of a run
+    rotation: tuple[str, ...] = ()  # paths that requests cycle through instead of ``path`` alone
 
     @property
     def url(self) -> str:
@@ -52,16 +55,15 @@ def control_call(client: httpx.Client, method: str, path: str, body: Any = None)
         raise SetupError(f"{method} {path}", response.status_code, "the answer is not JSON") from None
 
 
-def discover(
-    mock_url: str, apis: Sequence[str] | None, log: Log
-) -> tuple[dict[str, list[Endpoint]], dict[str, str]]:
+def discover(mock_url: str, apis: Sequence[str] | None, log: Log) -> tuple[dict[str, list[Endpoint]], dict[str, str]]:
     """Endpoints of every API the mock serves, and why each other API is left out."""
     endpoints: dict[str, list[Endpoint]] = {}
     missing: dict[str, str] = {}
     with httpx.Client(base_url=mock_url, timeout=30.0) as client:
         for api in apis or API_NAMES:
-            if client.get(f"/_control/{api}/target").status_code == 404:
-                missing[api] = "not served by the mock yet"
+            answer = client.get(f"/_control/{api}/target").status_code
+            if answer != 200:
+                missing[api] = "not served by the mock yet" if answer == 404 else f"its target answers {answer}"
                 continue
             spec = load_spec(api)
             ready = Lifecycle.from_spec(spec, api).ready
@@ -103,23 +105,31 @@ def compare(
     wrk: str,
     settings: WrkSettings,
     runs: int,
-    warmup_s: float,
+    warmup_s: int,
     workdir: Path,
     log: Log,
 ) -> dict[str, Summary]:
     """Load each target with the same settings (warm-up, then ``runs`` interleaved rounds)."""
     results: dict[str, list[WrkResult]] = {t.name: [] for t in targets}
+    cpu: dict[str, list[float]] = {t.name: [] for t in targets}
     if warmup_s > 0:
-        warm = WrkSettings(settings.connections, settings.threads, warmup_s, settings.timeout_s)
+        warm = settings.lasting(warmup_s)
         for target in targets:
-            run_wrk(wrk, target.url, warm, workdir, headers=target.headers)
+            run_wrk(wrk, target.url, warm, workdir, headers=target.headers, paths=target.rotation)
     for round_number in range(runs):
         for target in targets:
-            result = run_wrk(wrk, target.url, settings, workdir, headers=target.headers)
+            before = cpu_seconds(target.pid) if target.pid else 0.0
+            result = run_wrk(wrk, target.url, settings, workdir, headers=target.headers, paths=target.rotation)
+            if target.pid and result.requests:
+                cpu[target.name].append((cpu_seconds(target.pid) - before) * 1000 / result.requests)
             results[target.name].append(result)
             log(
                 f"  {target.name:<5} run {round_number + 1}/{runs}: {result.requests_per_s:8.1f} req/s, "
                 f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
-                + ("" if result.clean else f"  ({result.bad_statuses} bad statuses, {result.socket_errors} socket errors)")
+                + (
+                    ""
+                    if result.clean
+                    else f"  ({result.bad_statuses} bad statuses, {result.socket_errors} socket errors)"
+                )
             )
-    return {name: summarise(runs_of) for name, runs_of in results.items()}
+    return {name: summarise(runs_of, cpu[name]) for name, runs_of in results.items()}

@@ -42,14 +42,23 @@ def time_verify(settings: BenchSettings, pool: ServerPool, workdir: Path, log: L
     exportkit = Path(settings.python).with_name("exportkit")
     if not exportkit.exists():
         return VerifyTiming("not available", note=f"{exportkit} is not installed")
-    usage = subprocess.run([str(exportkit), "verify", "--help"], capture_output=True, text=True, timeout=60, check=False)
+    usage = subprocess.run(
+        [str(exportkit), "verify", "--help"], capture_output=True, text=True, timeout=60, check=False
+    )
     if usage.returncode != 0:
         return VerifyTiming("not available", note=f"'exportkit verify --help' exits {usage.returncode}")
     port = free_port()
     argv = [settings.python, "-m", "mockserver", "--port", str(port)]
     try:
-        mock = pool.start("verify-mock", argv, port=port, logdir=workdir, ready_path="/_control/health",
-                          timeout=settings.start_timeout_s, ready=lambda status: status == 200)  # fmt: skip
+        mock = pool.start(
+            "verify-mock",
+            argv,
+            port=port,
+            logdir=workdir,
+            ready_path="/_control/health",
+            timeout=settings.start_timeout_s,
+            ready=lambda status: status == 200,
+        )
     except ServerStartError as exc:
         return VerifyTiming("not available", note=f"the mock did not start: {exc.problem}")
     with running(pool, mock):
@@ -57,15 +66,31 @@ def time_verify(settings: BenchSettings, pool: ServerPool, workdir: Path, log: L
         missing = [api for api in API_NAMES if api not in apis]
         if not apis:
             return VerifyTiming("not available", missing=missing, note="the mock serves no API")
-        command = [str(exportkit), "verify", *[arg for api in apis for arg in ("--api", api)],
-                   "--target", f"{mock.url}/_control/{{api}}/target", "--report-dir", str(workdir / "verify-reports")]  # fmt: skip
+        command = [
+            str(exportkit),
+            "verify",
+            *[arg for api in apis for arg in ("--api", api)],
+            "--target",
+            f"{mock.url}/_control/{{api}}/target",
+            "--report-dir",
+            str(workdir / "verify-reports"),
+        ]
         log(f"timing: {' '.join(command)}")
         began = time.perf_counter()
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=settings.verify_timeout_s, check=False)
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=settings.verify_timeout_s, check=False
+            )
         except subprocess.TimeoutExpired:
-            return VerifyTiming("timeout", settings.verify_timeout_s, None, apis, missing, command,
-                                f"stopped after {settings.verify_timeout_s:g} s")  # fmt: skip
+            return VerifyTiming(
+                "timeout",
+                settings.verify_timeout_s,
+                None,
+                apis,
+                missing,
+                command,
+                f"stopped after {settings.verify_timeout_s:g} s",
+            )
         wall = time.perf_counter() - began
         (workdir / "verify.log").write_text(done.stdout + "\n--- stderr ---\n" + done.stderr, encoding="utf-8")
     status = classify(done.returncode, apis, missing)

@@ -12,6 +12,7 @@ reads that line, or falls back to wrk's own text (``--latency``) when the line i
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -46,14 +47,18 @@ class WrkSettings:
 
     connections: int = 32
     threads: int = 1
-    duration_s: float = 3.0
-    timeout_s: float = 5.0
+    duration_s: int = 3  # wrk takes whole seconds only
+    timeout_s: int = 5
 
     def __post_init__(self) -> None:
         if self.connections < 1 or self.threads < 1 or self.threads > self.connections:
             raise ValueError("wrk needs 1 <= threads <= connections")
-        if not 0 < self.duration_s <= 600 or not 0 < self.timeout_s <= 60:
-            raise ValueError("wrk duration must be in (0, 600] s and timeout in (0, 60] s")
+        if not 1 <= self.duration_s <= 600 or not 1 <= self.timeout_s <= 60:
+            raise ValueError("wrk duration must be 1..600 s and its timeout 1..60 s (whole seconds)")
+
+    def lasting(self, seconds: int) -> WrkSettings:
+        """The same load for another duration (warm-up runs)."""
+        return dataclasses.replace(self, duration_s=seconds)
 
 
 @dataclass(frozen=True)
@@ -103,8 +108,8 @@ def wrk_command(
         wrk,
         f"-t{settings.threads}",
         f"-c{settings.connections}",
-        f"-d{settings.duration_s:g}s",
-        f"--timeout={settings.timeout_s:g}s",
+        f"-d{settings.duration_s}s",
+        f"--timeout={settings.timeout_s}s",
         "--latency",
         "-s",
         str(script),

@@ -108,7 +108,16 @@ def build_config(
     return config
 
 
-def _record(check: str, node: Any, label: str) -> FailureRecord:
+def _received(interaction: Any) -> str:
+    """What the target answered to the failing case, as Schemathesis recorded it."""
+    response = getattr(interaction, "response", None)
+    if response is None:
+        return ""
+    body = bytes(getattr(response, "content", b"") or b"")[:300].decode("utf-8", "replace")
+    return f"\nReceived: HTTP {response.status_code} {body}".rstrip()
+
+
+def _record(check: str, node: Any, label: str, interaction: Any = None) -> FailureRecord:
     info = node.failure_info
     failure = info.failure
     message = str(getattr(failure, "message", "") or "")
@@ -121,7 +130,7 @@ def _record(check: str, node: Any, label: str) -> FailureRecord:
         severity=severity,
         message=f"{label}: {title}",
         expected=f"Schemathesis check {check} holds",
-        observed=message.strip()[:1500] or title,
+        observed=((message.strip() or title) + _received(interaction))[:1800],
         curl=curl.strip(),
         operation=label,
         spec_clause=f"schemathesis:{check} ({getattr(failure, 'code', '')})".replace(" ()", ""),
@@ -157,14 +166,14 @@ def run_schemathesis(
         for event in from_schema(schema).execute():
             if isinstance(event, ScenarioFinished | FuzzScenarioFinished):
                 recorder = event.recorder
-                for nodes in recorder.checks.values():
+                for case_id, nodes in recorder.checks.items():
                     for node in nodes:
                         if node.name not in passed:
                             continue
                         if node.failure_info is None:
                             passed[node.name] += 1
                             continue
-                        record = _record(node.name, node, recorder.label)
+                        record = _record(node.name, node, recorder.label, recorder.interactions.get(case_id))
                         key = record.message + record.observed[:200]
                         if len(failures[node.name]) < MAX_FAILURES_PER_CHECK:
                             failures[node.name].setdefault(key, record)

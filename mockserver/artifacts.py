@@ -22,6 +22,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 LOINC_VITALS = (
     ("8867-4", "Heart rate", "/min", 50, 110),
@@ -34,11 +35,16 @@ LOINC_VITALS = (
 
 @dataclass(frozen=True)
 class ArtifactFile:
-    """The bytes of one export and how the object store serves them."""
+    """The bytes of one export and how the object store serves them.
+
+    ``filename`` is also the last segment of the object key, so it must be URL-safe;
+    ``display_name``, when given, is the name ``Content-Disposition`` carries instead (any text).
+    """
 
     data: bytes
     content_type: str
     filename: str
+    display_name: str | None = None
     sha256: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -47,6 +53,14 @@ class ArtifactFile:
     @property
     def size(self) -> int:
         return len(self.data)
+
+    @property
+    def content_disposition(self) -> str:
+        """``attachment; filename="..."``, or RFC 6266 ``filename*`` for a name not in printable ASCII."""
+        name = self.filename if self.display_name is None else self.display_name
+        if all(" " <= char <= "~" for char in name):
+            return 'attachment; filename="' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return "attachment; filename*=UTF-8''" + quote(name, safe="")
 
 
 def job_random(seed: int, api: str, job_id: str) -> random.Random:

@@ -107,7 +107,7 @@ class ErrorRenderer:
         runtime = self.runtime_for(path)
         vendor_error = self.to_vendor_error(exc, runtime)
         if runtime is not None and not isinstance(exc, VendorError):
-            vendor_error = runtime.vendor.framework_error(vendor_error)
+            vendor_error = runtime.vendor.request_error(runtime, request, vendor_error)
         if runtime is None:
             body = {
                 "error": {"status": vendor_error.status, "code": vendor_error.code, "message": vendor_error.message}

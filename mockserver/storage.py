@@ -68,7 +68,7 @@ class ObjectStore:
             raise StorageError(404, "NoSuchKey", "The specified key does not exist.")
         data = artifact.data if rules.honest_bytes else artifact.data + b"\n"
         headers = {
-            "Content-Disposition": f'attachment; filename="{artifact.filename}"',
+            "Content-Disposition": artifact.content_disposition,
             "ETag": '"' + hashlib.md5(data, usedforsecurity=False).hexdigest() + '"',
             "Cache-Control": "private, max-age=0",
         }

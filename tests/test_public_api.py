@@ -23,6 +23,27 @@ PUBLIC = {
         "load_spec",
         "spec_path",
     },
+    "mockserver": {
+        "Clock",
+        "ClockError",
+        "ConfigError",
+        "ControlError",
+        "Job",
+        "MemoryStore",
+        "MockError",
+        "MockServer",
+        "SignedUrlSigner",
+        "SqliteStore",
+        "StorageError",
+        "Store",
+        "StoreError",
+        "VendorError",
+        "VirtualClock",
+        "available_apis",
+        "build_server",
+        "create_app",
+        "open_store",
+    },
 }
 
 

@@ -69,6 +69,8 @@ def judge_poll(session: Session, probe: Probe, poll: Poll, previous: str | None)
             )
         session.note_transition(previous, state)
     for member, allowed in lc.state_members.items():
+        if lc.download.style == "member" and member == lc.download.url_pointer:
+            continue  # the URL member's presence is the readiness gate's rule, judged there
         value = pointers.get(poll.resource, member)
         if state is not None and value not in (None, pointers.MISSING) and state not in allowed:
             probe.fail(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contract_tests import pointers
 from contract_tests.checks.base import Check, Probe
 from contract_tests.checks.downloads import download, ready_url
 from contract_tests.errors import NotCovered
@@ -85,6 +86,12 @@ def check_fresh_url(session: Session, probe: Probe) -> None:
     second = download(session, job)
     probe.case()
     if second.url is None:
+        # A job that left its downloadable state in between proves nothing about freshness.
+        lc = session.lifecycle
+        own = second.resource if isinstance(second.resource, dict) and lc.state_pointer else None
+        state = pointers.get(own, lc.state_pointer) if own is not None else session.poll(job).state
+        if state is not None and state not in session.lifecycle.downloadable:
+            raise NotCovered(f"the job moved on to {state} between the two download calls")
         raise probe.stop(
             "the second download call gave no URL",
             expected="a new URL",

@@ -4,7 +4,7 @@ Most of a vendor comes from its spec (routes, validation, security, ``x-lifecycl
 module ``mockserver/vendors/<api>.py`` adds only what a spec cannot say. It defines a subclass
 of ``Vendor`` and exposes an instance as ``VENDOR``; the core finds it by the API's name.
 
-What a vendor module provides (``Vendor`` methods; the last six have defaults):
+What a vendor module provides (``Vendor`` methods; the last seven have defaults):
 
 - ``tenants(derive)``: the ``primary`` and ``secondary`` tenants, each with ``credentials`` keyed
   by the spec's security scheme names and the ``fixtures`` a create request needs. Build values
@@ -19,6 +19,8 @@ What a vendor module provides (``Vendor`` methods; the last six have defaults):
   405, 415, 500...). ``MESSAGES`` maps a code to the vendor's human message.
 - ``framework_error(error)``: how the vendor answers an error the framework raised (validation,
   routing, media type, undecodable body), e.g. a vendor that answers 404 for all it cannot read.
+- ``request_error(api, request, error)``: the same, where the answer depends on the request itself
+  (its headers, method or path); the default is ``framework_error(error)``.
 - ``sample_attrs(tenant)``: the ``attrs`` of a job created by a provider state.
 - ``authenticate(api, scheme, value)``: the tenant a credential belongs to (default: look it up
   in the static credentials; override for tokens minted at run time, e.g. an OTP flow).
@@ -186,6 +188,10 @@ class Vendor(ABC):
     def framework_error(self, error: VendorError) -> VendorError:
         """The answer to an error Connexion or Starlette raised (default: unchanged)."""
         return error
+
+    def request_error(self, api: ApiRuntime, request: Request, error: VendorError) -> VendorError:
+        """The answer to an error the framework raised on ``request`` (default: ``framework_error``)."""
+        return self.framework_error(error)
 
     def sample_attrs(self, tenant: Tenant) -> dict[str, Any]:
         return {}

@@ -221,7 +221,7 @@ class Spaaza(Vendor):
         return {
             "code": progress.state,
             "last_run_date": None if ran is None else rfc3339(ran),
-            "last_modified": rfc3339(max(progress.entered.values())),
+            "last_modified": rfc3339(max(progress.entered.values(), default=job.created)),
             "created_date": rfc3339(job.created),
         }
 
@@ -229,7 +229,7 @@ class Spaaza(Vendor):
         """The spec's ``Task`` of ``job``, with one page of its logs."""
         entered = sorted(progress.entered.items(), key=lambda step: step[1])
         logs = [{"date": rfc3339(at), "message": LOG_MESSAGES[s]} for s, at in entered if s in LOG_MESSAGES]
-        if job.attrs.get(INVALID_RESULT) and progress.state == api.lifecycle.ready:
+        if logs and job.attrs.get(INVALID_RESULT) and progress.state == api.lifecycle.ready:
             logs[-1]["message"] = "export finished without a result file"
         return {
             "id": int(job.id),

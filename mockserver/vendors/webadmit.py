@@ -324,7 +324,7 @@ class WebAdmit(Vendor):
             "getExportFile": get,
             "listExportFiles": list_files,
         }
-        return {op: quota.metered(handler) for op, handler in handlers.items()}
+        return {op: _get_and_post_only(quota.metered(handler)) for op, handler in handlers.items()}
 
 
 VENDOR = WebAdmit()

@@ -80,7 +80,7 @@ class FakeVendor:
             return None
         return TOKENS.get(header.removeprefix("Bearer "))
 
-    def find(self, request: Request, tenant: str) -> FakeJob | JSONResponse:
+    def find(self, request: Request, tenant: str) -> FakeJob | Response:
         export_id = request.path_params["exportId"]
         try:
             uuid.UUID(export_id)

@@ -7,8 +7,8 @@ import httpx
 from contract_tests.client import HttpClient
 
 
-def client_for(handler: httpx.MockTransport, **kwargs: int) -> HttpClient:
-    return HttpClient(transport=handler, **kwargs)
+def client_for(handler: httpx.MockTransport, max_body: int = 1 << 20) -> HttpClient:
+    return HttpClient(transport=handler, max_body=max_body)
 
 
 def test_redirects_are_not_followed_unless_asked() -> None:
