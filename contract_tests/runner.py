@@ -19,7 +19,7 @@ import yaml
 from contract_tests.checks import CHECK_IDS, CHECKS, Check, get_check, run_check
 from contract_tests.client import HttpClient
 from contract_tests.errors import NotCovered, SpecUnusable, TargetUnreachable, UnknownApi, UnknownCheck
-from contract_tests.fuzz import SCHEMATHESIS_CHECKS, SchemathesisOptions, run_schemathesis
+from contract_tests.fuzz import SCHEMATHESIS_CHECKS, SchemathesisOptions, default_phases, run_schemathesis
 from contract_tests.results import ApiRun, Outcome
 from contract_tests.session import Session
 from contract_tests.target import Target
@@ -88,6 +88,7 @@ def verify(
     progress: Callable[[str], None] | None = None,
     client: HttpClient | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    phases: Sequence[str] | None = None,
 ) -> ApiRun:
     """Run the domain checks, then Schemathesis' own, against ``target``.
 
@@ -97,6 +98,10 @@ def verify(
         seed: makes generated data and unknown ids reproducible.
         checks: ids to run (domain ids, ``schemathesis`` or ``schemathesis:<check>``); None = all.
         progress: called with one line per finished check.
+        client: a recording client to use (tests inject a transport); one is made otherwise.
+        sleep: how real waits happen (short URL lifetimes without a target clock).
+        phases: Schemathesis phases; by default examples, fuzzing and stateful, plus coverage
+            from 25 examples on (it is thorough and slow).
 
     >>> run = verify(load_target(target="http://127.0.0.1:8080/_control/curaeai/target"))  # doctest: +SKIP
     >>> run.failed  # doctest: +SKIP
@@ -125,7 +130,12 @@ def verify(
             _tell(progress, target.api, result.check_id, result.outcome, result.reason)
         run.observed_transitions = list(session.observed_transitions)
         if fuzz:
-            options = SchemathesisOptions(max_examples=max_examples, seed=seed, checks=tuple(fuzz))
+            options = SchemathesisOptions(
+                max_examples=max_examples,
+                seed=seed,
+                checks=tuple(fuzz),
+                phases=tuple(phases) if phases is not None else default_phases(max_examples),
+            )
             credentials = _fuzz_credentials(session)
             for result in run_schemathesis(spec, target.base_url, credentials, options, api=target.api):
                 run.checks.append(result)

@@ -2,9 +2,9 @@
 
 For each secured operation the check exercises (status, download, list) and each security scheme
 it needs, three requests are sent with everything else right: that scheme's credential left out,
-malformed, and well-formed but wrong. The answer must be a documented auth failure (401; 403 for a
-wrong credential where documented; 400 for a missing or malformed API-key header where documented)
-whose body is the documented one, or empty where ``errors.emptyBodyStatuses`` says so.
+malformed, and well-formed but wrong. The answer must be a documented refusal (see
+``expected_statuses``) whose body is the documented one, or empty where
+``errors.emptyBodyStatuses`` says so.
 """
 
 from __future__ import annotations
@@ -30,12 +30,19 @@ def wrong_value(value: str) -> str:
 
 
 def expected_statuses(session: Session, op: Operation, scheme: str, variant: str) -> list[int]:
+    """Statuses that count as the documented refusal of this credential problem.
+
+    A bearer token is refused with 401 (a wrong one may get a documented 403). An API key may
+    also name a tenant, so where the operation documents them, 400, 403 and 404 are refusals
+    too (CareValidate answers an unknown organisation key with 404); the body must still be the
+    documented one for that status.
+    """
     statuses = [401] if op.documents(401) or not (op.documents(400) or op.documents(403)) else []
     kind = (session.model.schemes.get(scheme) or {}).get("type")
     if variant == "wrong" and op.documents(403):
         statuses.append(403)
-    if variant in ("missing", "malformed") and kind == "apiKey" and op.documents(400):
-        statuses.append(400)
+    if kind == "apiKey":
+        statuses += [s for s in (400, 403, 404) if op.documents(s) and s not in statuses]
     return statuses or [401]
 
 

@@ -150,6 +150,10 @@ def walk_each_state(session: Session, probe: Probe) -> None:
             probe.notes.append(f"{state}: {gap.reason}")
             continue
         first = session.poll(job)
+        if first.resource is None and state in lc.terminal and first.exchange.status == lc.not_found.status:
+            # A terminal state such as a soft delete may read as "not found"; it cannot move on.
+            probe.notes.append(f"a {state} {lc.resource} reads as not found")
+            continue
         judge_poll(session, probe, first, None)
         _step(session, step)
         second = session.poll(job)

@@ -124,7 +124,7 @@ class CuraeAi(Vendor):
             "expiresAt": _time(progress.planned.get(api.lifecycle.expired or "")) if done else None,
             "failedAt": _time(progress.at(api.lifecycle.failed)) if failed else None,
             "createdAt": rfc3339(job.created),
-            "updatedAt": rfc3339(max(progress.entered.values())),
+            "updatedAt": rfc3339(max(progress.entered.values(), default=job.created)),
         }
 
     def operations(self, api: ApiRuntime) -> Mapping[str, Handler]:

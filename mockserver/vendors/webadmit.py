@@ -18,13 +18,12 @@
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from http import HTTPStatus
-from typing import Any
+from typing import Any, NamedTuple
 
 from starlette.responses import Response
 
@@ -110,7 +109,7 @@ class HourlyQuota:
         """Count one call of ``tenant``'s key; raise 429 when the hour's quota is used up."""
         window = int(self.now() // RATE_WINDOW_SECONDS)
         slot = f"{tenant.name}:{window}"  # one key per tenant
-        used = int(json.loads(self.store.get_value(QUOTA_NAMESPACE, slot) or "0"))
+        used = int(self.store.get_value(QUOTA_NAMESPACE, slot) or 0)
         quota = Quota(self.limit, used, float((window + 1) * RATE_WINDOW_SECONDS))
         if used >= self.limit:
             retry = max(int(quota.resets_at - self.now()), 1)
@@ -134,18 +133,29 @@ class HourlyQuota:
         return run
 
 
-# Per tenant: (type, association, institution, organization, cycle, ((template name, list_type), ...)).
+class Profile(NamedTuple):
+    """A user identity without its id, and its templates as ``(name, list_type)``."""
+
+    type: str
+    association: str | None
+    institution: str | None
+    organization: str | None
+    cycle: str | None
+    templates: tuple[tuple[str, str | None], ...]
+
+
 # Only the ids depend on the seed, so a provider state can name a template without the directory.
-PROFILES: Mapping[str, tuple[tuple[Any, ...], ...]] = {
+PROFILES: Mapping[str, tuple[Profile, ...]] = {
     "primary": (
-        ("Admissions User", "SOPHAS", "Demo University", "Demo University School of Public Health", "2025 - 2026",
-         (("Nightly Banner Export", "all"), ("Interview Shortlist", "clipboard"))),
-        ("Institution User", None, "Demo University", None, "2024 - 2025", (("Prior Cycle Archive", "search"),)),
+        Profile("Admissions User", "SOPHAS", "Demo University", "Demo University School of Public Health",
+                "2025 - 2026", (("Nightly Banner Export", "all"), ("Interview Shortlist", "clipboard"))),
+        Profile("Institution User", None, "Demo University", None, "2024 - 2025",
+                (("Prior Cycle Archive", "search"),)),
     ),
     "secondary": (
-        ("Admissions User", "PTCAS", "Example College", "Example College of Health Sciences", "2025 - 2026",
-         (("Weekly Decisions Export", "all"), ("Scholarship Review", None))),
-        ("Association User", "PTCAS", None, None, None, (("Association Summary", "search"),)),
+        Profile("Admissions User", "PTCAS", "Example College", "Example College of Health Sciences",
+                "2025 - 2026", (("Weekly Decisions Export", "all"), ("Scholarship Review", None))),
+        Profile("Association User", "PTCAS", None, None, None, (("Association Summary", "search"),)),
     ),
 }  # fmt: skip
 
@@ -158,14 +168,13 @@ def directory(derive: Derive) -> dict[str, tuple[Identity, ...]]:
     identity_seq = template_seq = 0
     for tenant in TENANT_NAMES:
         identities = []
-        for kind, association, institution, organization, cycle, templates in PROFILES[tenant]:
+        for profile in PROFILES[tenant]:
             owned = []
-            for name, list_type in templates:
+            for name, list_type in profile.templates:
                 template_seq += 1
                 owned.append(Template(template_base + 7 * template_seq, name, list_type))
             identity_seq += 1
-            identities.append(Identity(identity_base + 3 * identity_seq, kind, association, institution,
-                                       organization, cycle, tuple(owned)))  # fmt: skip
+            identities.append(Identity(identity_base + 3 * identity_seq, *profile[:5], templates=tuple(owned)))
         found[tenant] = tuple(identities)
     return found
 
@@ -203,7 +212,7 @@ class WebAdmit(Vendor):
         ]
 
     def sample_attrs(self, tenant: Tenant) -> dict[str, Any]:
-        first_template_name = PROFILES[tenant.name][0][-1][0][0]  # the fixtures' export_id
+        first_template_name = PROFILES[tenant.name][0].templates[0][0]  # the fixtures' export_id
         return {**tenant.fixtures, "export_name": first_template_name}
 
     def framework_error(self, error: VendorError) -> VendorError:
@@ -239,7 +248,6 @@ class WebAdmit(Vendor):
     def operations(self, api: ApiRuntime) -> Mapping[str, Handler]:
         book = directory(api.derive)
         quota = HourlyQuota(api.store, api.now)
-        download = api.lifecycle.download
 
         def identity(call: Call, identity_id: Any) -> Identity:
             owners = TENANT_NAMES if not api.rules.isolate_tenants else (call.tenant.name,)
@@ -294,12 +302,6 @@ class WebAdmit(Vendor):
             grant = api.grant_download(call, job, progress)
             if grant is not None:
                 resource["download_url"] = grant.url
-                if not api.rules.honest_expiry_fields:  # ready-download fault: a lifetime off the documented one
-                    resource["download_url"] = api.signer.sign(
-                        call.base_url, style=download.signature, bucket=api.name,
-                        key=f"{job.id}/{grant.artifact.filename}", expires=grant.expires_in, now=api.now(),
-                        extra={"x-id": call.request_id},
-                    )  # fmt: skip
             return api.json(call, {"export_files": resource})
 
         async def list_files(call: Call) -> Response:

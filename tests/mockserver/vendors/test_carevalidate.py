@@ -25,6 +25,7 @@ SEND, VERIFY = "/api/v1/users/auth/send-otp", "/api/v1/users/auth/verify-otp"
 FILE_NOT_FOUND = b'{"status":404,"success":false,"error":"File not found","code":"VALIDATION_ERROR"}'
 ORG_NOT_FOUND = b'{"status":404,"success":false,"error":"Organization not found","code":"NOT_FOUND"}'
 BAD_TOKEN = b'{"status":401,"success":false,"error":"Invalid or expired token","code":"VALIDATION_ERROR"}'
+JSON = {"content-type": "application/json"}
 MISSING_ID = "0d3c7a4e-2f7b-4c1e-9a55-1b2c3d4e5f60"
 SECOND_PATIENT = "sam.rivera@example.com"  # primary's other patient (mockserver.vendors.carevalidate.PROFILES)
 
@@ -280,10 +281,9 @@ def test_auth_endpoints_need_only_the_key(mock: MockHandle) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "kwargs", "status", "code"),
     [
-        ("POST", f"{FILES}/upload", {"content": b"{not json", "headers": {"content-type": "application/json"}}, 400,
+        ("POST", f"{FILES}/upload", {"content": b"{not json", "headers": JSON}, 400,
          "VALIDATION_ERROR"),
-        ("POST", f"{FILES}/upload", {"content": b'{"name": "\xff\xfe"}', "headers": {"content-type": "application/json"}},
-         400, "VALIDATION_ERROR"),
+        ("POST", f"{FILES}/upload", {"content": b'{"name": "\xff\xfe"}', "headers": JSON}, 400, "VALIDATION_ERROR"),
         ("POST", f"{FILES}/upload", {"content": b"a=b", "headers": {"content-type": "text/plain"}}, 415,
          "UNSUPPORTED_MEDIA_TYPE"),
         ("POST", f"{FILES}/upload", {"json": {"name": "a", "data": "not base64!", "mimeType": "text/plain"}}, 400,
@@ -330,8 +330,8 @@ def test_send_otp_refuses_bodies_the_spec_refuses(mock: MockHandle, body: dict[s
 def test_upload_size_limit(mock: MockHandle) -> None:
     with client(mock) as http:
         own_file(mock, http, b"x" * MAX_UPLOAD_BYTES)
-        answer = http.post(f"{FILES}/upload", json={"name": "big.pdf", "mimeType": "application/pdf",
-                                                      "data": base64.b64encode(b"x" * (MAX_UPLOAD_BYTES + 1)).decode()})  # fmt: skip
+        too_big = base64.b64encode(b"x" * (MAX_UPLOAD_BYTES + 1)).decode()
+        answer = http.post(f"{FILES}/upload", json={"name": "big.pdf", "mimeType": "application/pdf", "data": too_big})
     assert_envelope(answer, 400, "VALIDATION_ERROR")
 
 
@@ -400,7 +400,8 @@ def test_restart_on_sqlite_loses_nothing(tmp_path: Path) -> None:
             assert http.delete(f"{FILES}/{removed['id']}").status_code == 200
             url = http.get(f"{FILES}/{kept['id']}/download").json()["data"]["downloadUrl"]
         first.advance(60)
-    with running_mock([API], store=store, seed=5, signing_secret="restart-secret") as second:
+        port = urlsplit(first.url).port
+    with running_mock([API], port=port or 0, store=store, seed=5, signing_secret="restart-secret") as second:
         with client(second) as http:
             assert http.get(f"{FILES}/{kept['id']}/metadata").json()["data"]["fileName"] == "kept.pdf"
             assert (http.get(f"{FILES}/{removed['id']}/metadata").content) == FILE_NOT_FOUND
