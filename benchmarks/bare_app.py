@@ -1,7 +1,7 @@
 """The bare-framework baseline: a plain Starlette app answering the mock's own recorded answers.
 
 The harness records what the mock answers on each benchmarked path (status, body, content type,
-``Location``) into a JSON file; this app serves exactly those bytes on the same paths, with no
+``Location``: ``benchmarks.payloads``); this app serves exactly those bytes on the same paths, with no
 auth, no validation and no state, under the same uvicorn configuration as the mock
 (``mockserver.cli.uvicorn_server``). What the mock is slower by is its own work.
 
@@ -11,10 +11,7 @@ auth, no validation and no state, under the same uvicorn configuration as the mo
 from __future__ import annotations
 
 import argparse
-import base64
-import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,45 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from benchmarks.payloads import Payload, load_payloads
 from mockserver.cli import bind_socket, uvicorn_server
-
-KEPT_HEADERS = ("content-type", "location", "etag", "x-request-id")
-
-
-@dataclass(frozen=True)
-class Payload:
-    """One recorded answer: served again, byte for byte, on ``GET path``."""
-
-    path: str
-    status: int
-    headers: Mapping[str, str]
-    body: bytes
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "status": self.status,
-            "headers": dict(self.headers),
-            "body_b64": base64.b64encode(self.body).decode(),
-        }
-
-    @classmethod
-    def from_json(cls, raw: Mapping[str, Any]) -> Payload:
-        return cls(str(raw["path"]), int(raw["status"]), dict(raw["headers"]), base64.b64decode(raw["body_b64"]))
-
-    @classmethod
-    def recorded(cls, path: str, status: int, headers: Mapping[str, str], body: bytes) -> Payload:
-        """Keep only the headers a client of the endpoint relies on (the server adds the rest)."""
-        kept = {k.lower(): v for k, v in headers.items() if k.lower() in KEPT_HEADERS}
-        return cls(path, status, kept, body)
-
-
-def save_payloads(payloads: Sequence[Payload], path: Path) -> None:
-    path.write_text(json.dumps([p.to_json() for p in payloads], indent=1), encoding="utf-8")
-
-
-def load_payloads(path: Path) -> list[Payload]:
-    return [Payload.from_json(raw) for raw in json.loads(path.read_text(encoding="utf-8"))]
 
 
 def create_bare_app(payloads: Sequence[Payload]) -> Starlette:

@@ -52,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-memory", action="store_true", help="skip memory and latency by store size")
     parser.add_argument("--no-verify", action="store_true", help="skip timing 'exportkit verify'")
     parser.add_argument("--profile", action="store_true", help="also sample the mock with py-spy under load")
+    parser.add_argument(
+        "--connexion-floor",
+        action="store_true",
+        help="also load the specs in Connexion with do-nothing handlers (Connexion's own cost)",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: 1 s runs, 2 runs, stores to 10k, no verify")
     parser.add_argument("--out", type=Path, default=None, help="results folder (default benchmarks/results)")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -73,6 +78,7 @@ def settings_from_args(args: argparse.Namespace) -> BenchSettings:
         with_memory=not args.no_memory,
         with_verify=not (args.no_verify or quick),
         with_profile=args.profile,
+        with_connexion_floor=args.connexion_floor,
         out_dir=args.out or defaults.out_dir,
     )
 

@@ -164,6 +164,22 @@ def mock_endpoints(api: str, spec: Mapping[str, Any], state: Mapping[str, Any]) 
     return found
 
 
+def list_endpoint(api: str, spec: Mapping[str, Any], state: Mapping[str, Any]) -> Endpoint | None:
+    """The list operation of ``api`` for the tenant of ``state`` (``None`` if the API has none).
+
+    A list reads the tenant's jobs, so its latency shows whether the store scans every job.
+    """
+    operation_id = Lifecycle.from_spec(spec, api).operations.list
+    if operation_id is None:
+        return None
+    _, template, operation = find_operation(spec, operation_id)
+    values = {**(state.get("fixtures") or {}), **(state.get("params") or {})}
+    path = f"/{api}" + fill_path(template, values) + _query(spec, template, operation)
+    return Endpoint(
+        api, "list", operation_id, path, security_headers(spec, operation, state.get("credentials") or {}), 200
+    )
+
+
 def placeholder_credentials(spec: Mapping[str, Any]) -> dict[str, str]:
     """A credential of the right shape for every security scheme (what Prism needs to see)."""
     schemes: Mapping[str, Any] = (spec.get("components") or {}).get("securitySchemes") or {}

@@ -107,7 +107,7 @@ def _verify_goal(report: BenchReport, targets: Targets) -> Goal:
 
 def _clean_goal(report: BenchReport) -> Goal:
     summaries = [s for c in report.comparisons for s in (c.mock, c.bare, c.prism) if s is not None]
-    summaries += [p.latency for p in report.memory if p.latency is not None]
+    summaries += [s for p in report.memory for s in (p.latency, p.list_latency) if s is not None]
     bad = sum(s.bad_statuses + s.socket_errors for s in summaries)
     observed = f"{bad} failed of {sum(s.requests for s in summaries):,} requests"
     return Goal(

@@ -111,4 +111,4 @@ def ensure_py_spy(log: Log) -> Tool:
             return Tool("py-spy", None, note="pip install did not finish in time")
         if done.returncode != 0 or not binary.exists():
             return Tool("py-spy", None, note=f"pip install failed: {done.stderr.strip()[-300:]}")
-    return Tool("py-spy", str(binary), _first_line([str(binary), "--version"]))
+    return Tool("py-spy", str(binary), _first_line([str(binary), "--version"]).removeprefix("py-spy "))

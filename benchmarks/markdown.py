@@ -40,13 +40,18 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def throughput_table(comparisons: Sequence[Comparison]) -> list[str]:
-    """Requests/s, the ratios, and what a request costs each server in CPU time."""
-    header = [
-        "API", "endpoint", "mock req/s", "bare req/s", "Prism req/s", "mock/bare", "mock/Prism",
-        "mock CPU ms/req", "bare CPU ms/req", "Prism CPU ms/req",
-    ]  # fmt: skip
-    rows = [
-        [
+    """Requests/s, the ratios, and what a request costs each server in CPU time.
+
+    The Connexion floor's columns appear only when it was measured (``--connexion-floor``).
+    """
+    floor = any(c.connexion is not None for c in comparisons)
+    header = ["API", "endpoint", "mock req/s", "bare req/s", "Prism req/s", "mock/bare", "mock/Prism"]
+    header += ["mock CPU ms/req", "bare CPU ms/req", "Prism CPU ms/req"]
+    if floor:
+        header += ["Connexion floor req/s", "floor CPU ms/req"]
+    rows = []
+    for c in comparisons:
+        row = [
             c.api,
             c.kind,
             _rps(c.mock),
@@ -54,10 +59,11 @@ def throughput_table(comparisons: Sequence[Comparison]) -> list[str]:
             _rps(c.prism),
             _ratio(c.mock_vs_bare),
             _ratio(c.mock_vs_prism),
-            *(_cpu(s) for s in (c.mock, c.bare, c.prism)),
         ]
-        for c in comparisons
-    ]
+        row += [_cpu(s) for s in (c.mock, c.bare, c.prism)]
+        if floor:
+            row += [_rps(c.connexion), _cpu(c.connexion)]
+        rows.append(row)
     return _table(header, rows)
 
 
@@ -75,7 +81,7 @@ def latency_table(comparisons: Sequence[Comparison]) -> list[str]:
 def memory_table(points: Sequence[MemoryPoint]) -> list[str]:
     header = [
         "stored exports", "RSS MiB", "peak RSS MiB", "added B/export", "seed s", "req/s", "p50 ms", "p99 ms",
-        "CPU ms/req",
+        "CPU ms/req", "list p50 ms", "list p99 ms",
     ]  # fmt: skip
     rows = [
         [
@@ -88,6 +94,8 @@ def memory_table(points: Sequence[MemoryPoint]) -> list[str]:
             _ms(p.latency.p50_ms if p.latency else None),
             _ms(p.latency.p99_ms if p.latency else None),
             _cpu(p.latency),
+            _ms(p.list_latency.p50_ms if p.list_latency else None),
+            _ms(p.list_latency.p99_ms if p.list_latency else None),
         ]
         for p in points
     ]
@@ -135,7 +143,8 @@ def render_markdown(report: BenchReport) -> str:
         ]
     if report.memory:
         endpoint = next((p.endpoint for p in report.memory if p.endpoint), NA)
-        lines += ["## Memory and latency by store size", "", f"Loaded endpoint: {endpoint}.", ""]
+        listing = next((p.list_endpoint for p in report.memory if p.list_endpoint), NA)
+        lines += ["## Memory and latency by store size", "", f"Loaded endpoint: {endpoint}; list: {listing}.", ""]
         lines += [*memory_table(report.memory), ""]
     if report.verify is not None:
         v = report.verify

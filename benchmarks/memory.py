@@ -13,11 +13,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks.endpoints import Endpoint, mock_endpoints
+from benchmarks.endpoints import Endpoint, list_endpoint, mock_endpoints
 from benchmarks.errors import SetupError
 from benchmarks.processes import ServerPool, free_port, running
 from benchmarks.results import MemoryPoint
 from benchmarks.settings import ROTATION, BenchSettings
+from benchmarks.stats import Summary
 from benchmarks.throughput import Target, compare, probe
 from specs import load_spec
 
@@ -85,16 +86,36 @@ def measure_size(
         first = endpoints[0]
         point.endpoint = f"{chosen} download, cycling {len(endpoints)} stored exports"
         target = Target("mock", server.url, first.path, first.headers, server.pid, tuple(e.path for e in endpoints))
-        probe(target, first.expected_status)
-        summaries = compare(
-            [target],
-            wrk=wrk,
-            settings=settings.wrk,
-            runs=settings.runs,
-            warmup_s=settings.warmup_s,
-            workdir=workdir,
-            log=log,
-        )
-        point.latency = summaries["mock"]
+        point.latency = _load(target, first.expected_status, settings, wrk, workdir, log)
+        listing = _list_endpoint(manifest)
+        if listing is not None:
+            point.list_endpoint = f"{listing.api} list ({listing.path.split('?')[0]})"
+            log(f"  {point.list_endpoint}:")
+            target = Target("mock", server.url, listing.path, listing.headers, server.pid)
+            point.list_latency = _load(target, listing.expected_status, settings, wrk, workdir, log)
         point.peak_rss_kib = server.peak_rss_kib()
         return point
+
+
+def _list_endpoint(manifest: dict[str, Any]) -> Endpoint | None:
+    """The list operation of the first seeded API that has one."""
+    for api, seeded in manifest["apis"].items():
+        if seeded.get("samples"):
+            found = list_endpoint(api, load_spec(api), seeded["samples"][0])
+            if found is not None:
+                return found
+    return None
+
+
+def _load(target: Target, expected: int | None, settings: BenchSettings, wrk: str, workdir: Path, log: Log) -> Summary:
+    probe(target, expected)
+    summaries = compare(
+        [target],
+        wrk=wrk,
+        settings=settings.wrk,
+        runs=settings.runs,
+        warmup_s=settings.warmup_s,
+        workdir=workdir,
+        log=log,
+    )
+    return summaries["mock"]

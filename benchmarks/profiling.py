@@ -3,22 +3,26 @@
 ``profile_under_load`` attaches ``py-spy record`` to the running mock while wrk loads one
 endpoint (that run's figures are discarded: sampling slows the server). ``summarise_folded``
 reads the folded stacks (``frame;frame;frame count`` lines) into the frames with the most own
-time and the most inclusive time, which is what ``results/profiles/*.txt`` shows.
+time and the most inclusive time, and the time charged to each package: the first frame above a
+sample that is not the standard library's (so ``inspect.signature`` called by Connexion is
+Connexion's time). That is what ``results/profiles/*.txt`` shows.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.errors import ProfileError
 from benchmarks.wrk import WrkSettings, run_wrk
 
 SAMPLE_RATE_HZ = 250
+NO_FRAME = "(no Python frame)"
 _SITE = re.compile(r"\(/[^()]*/(?:site-packages|lib/python3\.\d+)/")
 
 
@@ -29,6 +33,7 @@ class FoldedSummary:
     samples: int
     own: list[tuple[str, float]]
     inclusive: list[tuple[str, float]]
+    packages: list[tuple[str, float]] = field(default_factory=list)  # time charged to each package
 
 
 def _short(frame: str, root: str) -> str:
@@ -36,21 +41,41 @@ def _short(frame: str, root: str) -> str:
     return _SITE.sub("(", frame).replace(f"({root}/", "(")
 
 
+def package_of(frame: str) -> str:
+    """``f (connexion/security.py:9)`` -> ``connexion``; ``f (inspect.py:3)`` -> ``inspect``."""
+    match = re.search(r"\(([^()]*?):\d+\)$", frame)
+    where = match.group(1) if match else frame
+    top = where.lstrip("/").split("/", 1)[0]
+    return top.removesuffix(".py")
+
+
+def charged_package(frames: list[str]) -> str:
+    """The first package from the leaf up that is not the standard library (or the leaf's, if none is)."""
+    for frame in reversed(frames):
+        package = package_of(frame)
+        if package not in sys.stdlib_module_names and not package.startswith("<"):
+            return package
+    return package_of(frames[-1])
+
+
 def summarise_folded(text: str, *, top: int = 25, root: str = "") -> FoldedSummary:
     """Rank frames of folded stacks; a line that is not ``stack count`` raises ``ValueError``."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
     total = 0
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
-        stack, _, count = line.rstrip().rpartition(" ")
-        if not stack or not count.isdigit():
+        stack, _, count = line.strip().rpartition(" ")
+        if not count.isdigit():
             raise ValueError(f"line {number} is not 'stack count': {line[:80]!r}")
-        frames = [_short(f, root) for f in stack.split(";")]
+        # py-spy writes samples that caught no Python frame with an empty stack
+        frames = [_short(f, root) for f in stack.split(";")] if stack else [NO_FRAME]
         samples = int(count)
         total += samples
         own[frames[-1]] += samples
+        packages[charged_package(frames)] += samples
         for frame in set(frames):
             inclusive[frame] += samples
     if total == 0:
@@ -59,11 +84,13 @@ def summarise_folded(text: str, *, top: int = 25, root: str = "") -> FoldedSumma
     def ranked(counter: Counter[str]) -> list[tuple[str, float]]:
         return [(frame, n / total) for frame, n in counter.most_common(top)]
 
-    return FoldedSummary(total, ranked(own), ranked(inclusive))
+    return FoldedSummary(total, ranked(own), ranked(inclusive), ranked(packages))
 
 
 def render_summary(title: str, summary: FoldedSummary) -> str:
-    lines = [f"# {title}", f"{summary.samples} samples at {SAMPLE_RATE_HZ} Hz", "", "## own time"]
+    lines = [f"# {title}", f"{summary.samples} samples at {SAMPLE_RATE_HZ} Hz", "", "## time charged to each package"]
+    lines += [f"{share * 100:5.1f}%  {package}" for package, share in summary.packages]
+    lines += ["", "## own time"]
     lines += [f"{share * 100:5.1f}%  {frame}" for frame, share in summary.own]
     lines += ["", "## inclusive time"]
     lines += [f"{share * 100:5.1f}%  {frame}" for frame, share in summary.inclusive]

@@ -53,6 +53,7 @@ class Comparison:
     mock: Summary | None = None
     bare: Summary | None = None
     prism: Summary | None = None
+    connexion: Summary | None = None  # the Connexion floor (``--connexion-floor``)
     prism_path: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -64,8 +65,18 @@ class Comparison:
     def mock_vs_prism(self) -> float | None:
         return ratio(self.mock.requests_per_s if self.mock else None, self.prism.requests_per_s if self.prism else None)
 
+    @property
+    def connexion_vs_bare(self) -> float | None:
+        bare = self.bare.requests_per_s if self.bare else None
+        return ratio(self.connexion.requests_per_s if self.connexion else None, bare)
+
     def to_json(self) -> dict[str, Any]:
-        return {**_plain_fields(self), "mock_vs_bare": self.mock_vs_bare, "mock_vs_prism": self.mock_vs_prism}
+        ratios = {
+            "mock_vs_bare": self.mock_vs_bare,
+            "mock_vs_prism": self.mock_vs_prism,
+            "connexion_vs_bare": self.connexion_vs_bare,
+        }
+        return {**_plain_fields(self), **ratios}
 
 
 @dataclass
@@ -89,6 +100,8 @@ class MemoryPoint:
     endpoint: str
     latency: Summary | None = None
     added_bytes_per_export: float | None = None  # vs the previous (smaller) size
+    list_endpoint: str = ""
+    list_latency: Summary | None = None  # a list of the tenant's jobs: does the store scan them all?
 
 
 @dataclass

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.bare_app import Payload, save_payloads
 from benchmarks.endpoints import Endpoint
 from benchmarks.errors import BenchError
 from benchmarks.goals import evaluate
 from benchmarks.installers import Tool, ensure_prism, ensure_py_spy, ensure_wrk
 from benchmarks.memory import measure_size
+from benchmarks.payloads import Payload, save_payloads
 from benchmarks.processes import ServerPool, ServerProcess, free_port, running
 from benchmarks.profiling import profile_under_load
 from benchmarks.results import BenchReport, Comparison, Machine, Startup
@@ -64,14 +64,13 @@ class Run:
             ready=_healthy,
         )
 
-    def start_bare(self, payloads: Sequence[Payload]) -> ServerProcess:
+    def start_recorded(self, module: str, payloads: Sequence[Payload], health: str) -> ServerProcess:
+        """A server of ``benchmarks.<module>`` answering the recorded ``payloads``."""
         file = self.workdir / "payloads.json"
         save_payloads(payloads, file)
         port = free_port()
-        argv = [self.settings.python, "-m", "benchmarks.bare_app", "--port", str(port), "--payloads", str(file)]
-        return self.pool.start(
-            "bare-starlette", argv, port=port, logdir=self.workdir, ready_path="/_bare/health", ready=_healthy
-        )
+        argv = [self.settings.python, "-m", f"benchmarks.{module}", "--port", str(port), "--payloads", str(file)]
+        return self.pool.start(module, argv, port=port, logdir=self.workdir, ready_path=health, ready=_healthy)
 
     def start_prism(self, api: str) -> ServerProcess | None:
         """Prism serving ``api``'s spec, or ``None`` (the problem recorded) when it cannot be had."""
@@ -106,7 +105,12 @@ def startup_phase(run: Run) -> None:
 
 
 def compare_endpoint(
-    run: Run, endpoint: Endpoint, mock: ServerProcess, bare: ServerProcess, prism: ServerProcess | None
+    run: Run,
+    endpoint: Endpoint,
+    mock: ServerProcess,
+    bare: ServerProcess,
+    prism: ServerProcess | None,
+    floor: ServerProcess | None,
 ) -> Comparison:
     """One endpoint on the mock, bare Starlette and (if it answers its example path) Prism."""
     comparison = Comparison(endpoint.api, endpoint.kind, endpoint.path)
@@ -114,6 +118,8 @@ def compare_endpoint(
         Target("mock", mock.url, endpoint.path, endpoint.headers, mock.pid),
         Target("bare", bare.url, endpoint.path, endpoint.headers, bare.pid),
     ]
+    if floor is not None:
+        targets.append(Target("connexion", floor.url, endpoint.path, endpoint.headers, floor.pid))
     example = prism_endpoint(endpoint.api, endpoint.kind) if prism is not None else None
     if prism is not None and example is not None:
         target = Target("prism", prism.url, example.path, example.headers, prism.pid)
@@ -137,7 +143,8 @@ def compare_endpoint(
     except BenchError as exc:  # one endpoint's failure leaves the others measurable
         run.report.problems.append(f"{endpoint.label}: {exc}")
         return comparison
-    comparison.mock, comparison.bare, comparison.prism = (summaries.get(n) for n in ("mock", "bare", "prism"))
+    comparison.mock, comparison.bare = summaries.get("mock"), summaries.get("bare")
+    comparison.prism, comparison.connexion = summaries.get("prism"), summaries.get("connexion")
     return comparison
 
 
@@ -163,15 +170,24 @@ def throughput_phase(run: Run) -> None:
         if not endpoints:
             run.report.problems.append("no endpoint of the mock answered as expected: nothing to load")
             return
-        with running(run.pool, run.start_bare(payloads)) as bare:
-            for api in dict.fromkeys(e.api for e in endpoints):
-                prism = run.start_prism(api)
-                try:
-                    for endpoint in (e for e in endpoints if e.api == api):
-                        run.report.comparisons.append(compare_endpoint(run, endpoint, mock, bare, prism))
-                finally:
-                    if prism is not None:
-                        run.pool.stop(prism)
+        floor = (
+            run.start_recorded("connexion_floor", payloads, "/_floor/health")
+            if run.settings.with_connexion_floor
+            else None
+        )
+        try:
+            with running(run.pool, run.start_recorded("bare_app", payloads, "/_bare/health")) as bare:
+                for api in dict.fromkeys(e.api for e in endpoints):
+                    prism = run.start_prism(api)
+                    try:
+                        for endpoint in (e for e in endpoints if e.api == api):
+                            run.report.comparisons.append(compare_endpoint(run, endpoint, mock, bare, prism, floor))
+                    finally:
+                        if prism is not None:
+                            run.pool.stop(prism)
+        finally:
+            if floor is not None:
+                run.pool.stop(floor)
         if run.py_spy is not None and run.py_spy.path is not None:
             for endpoint in endpoints:
                 profile_endpoint(run, run.py_spy.path, mock, endpoint)

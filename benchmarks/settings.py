@@ -34,6 +34,7 @@ class BenchSettings:
     with_memory: bool = True
     with_verify: bool = True
     with_profile: bool = False
+    with_connexion_floor: bool = False
     verify_timeout_s: float = 240.0
     start_timeout_s: float = 60.0
     out_dir: Path = ROOT / "benchmarks" / "results"

@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 
-from benchmarks.bare_app import Payload
 from benchmarks.endpoints import Endpoint, example_endpoints, mock_endpoints
 from benchmarks.errors import BenchError, ProbeError, SetupError
+from benchmarks.payloads import Payload
 from benchmarks.processes import cpu_seconds
 from benchmarks.stats import Summary, summarise
 from benchmarks.wrk import WrkResult, WrkSettings, run_wrk
@@ -76,7 +76,7 @@ def discover(mock_url: str, apis: Sequence[str] | None, log: Log) -> tuple[dict[
     return endpoints, missing
 
 
-def probe(target: Target, expected_status: int | None) -> Payload:
+def probe(target: Target, expected_status: int | None, *, api: str = "", operation_id: str = "") -> Payload:
     """One request to ``target``; its answer, if it has the expected status (any < 400 for ``None``)."""
     try:
         response = httpx.get(target.url, headers=dict(target.headers), timeout=30.0, follow_redirects=False)
@@ -86,12 +86,17 @@ def probe(target: Target, expected_status: int | None) -> Payload:
     if not ok:
         wanted = str(expected_status) if expected_status else "a status below 400"
         raise ProbeError(target.url, wanted, f"{response.status_code} {response.text[:200]}")
-    return Payload.recorded(target.path, response.status_code, response.headers, response.content)
+    return Payload.recorded(
+        target.path, response.status_code, response.headers, response.content, api=api, operation_id=operation_id
+    )
 
 
 def record_payloads(mock_url: str, endpoints: Sequence[Endpoint]) -> list[Payload]:
     """The mock's answer on every endpoint (raises ``ProbeError`` if one is not as expected)."""
-    return [probe(Target("mock", mock_url, e.path, e.headers), e.expected_status) for e in endpoints]
+    return [
+        probe(Target("mock", mock_url, e.path, e.headers), e.expected_status, api=e.api, operation_id=e.operation_id)
+        for e in endpoints
+    ]
 
 
 def prism_endpoint(api: str, kind: str) -> Endpoint | None:

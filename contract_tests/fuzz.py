@@ -117,6 +117,19 @@ def build_config(
         generation["deterministic"] = True
     if auth:
         config["auth"] = {"openapi": auth}
+    rejections = (spec.get("x-lifecycle") or {}).get("schemaValidRejections") or {}
+    if rejections:
+        # Rules JSON Schema cannot state (x-lifecycle.schemaValidRejections): documented refusals
+        # of schema-valid requests are answers to positive data too.
+        config["operations"] = [
+            {
+                "include-operation-id": op_id,
+                "checks": {
+                    "positive_data_acceptance": {"expected-statuses": [*POSITIVE_EXPECTED, *(str(s) for s in statuses)]}
+                },
+            }
+            for op_id, statuses in rejections.items()
+        ]
     return config
 
 

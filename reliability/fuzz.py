@@ -10,6 +10,10 @@ Schemathesis' ``max-examples`` is per operation and some operations cannot be br
 ways, so the run repeats the fuzzing phase with fresh seeds until ``cases`` requests were sent
 (or ``max_rounds`` is reached, which the report shows as fewer cases than asked).
 
+Generating negative cases costs far more CPU than the mock spends answering them (about 15 ms
+against 4 ms a case), so ``fuzz_apis`` runs one API per worker process, as many as there are
+cores, while the server keeps running where it is.
+
     >>> report = fuzz_api(load_spec("curaeai"), target, cases=2000, seed=1)   # doctest: +SKIP
     >>> report.cases >= 2000 and not report.findings                         # doctest: +SKIP
     True
@@ -17,17 +21,25 @@ ways, so the run repeats the fuzzing phase with fresh seeds until ``cases`` requ
 
 from __future__ import annotations
 
+import argparse
 import copy
+import json
 import math
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from reliability.envelope import EnvelopeJudge
 from reliability.errors import Finding
 from reliability.recipes import HTTP_METHODS, Target
+from specs import API_NAMES, load_spec
 
 MAX_FINDINGS = 25  # findings kept per API: enough to see the pattern, short enough to read
 
@@ -44,6 +56,7 @@ class FuzzReport:
     by_status: Counter[int] = field(default_factory=Counter)
     by_operation: Counter[str] = field(default_factory=Counter)
     no_response: int = 0
+    accepted: int = 0  # 2xx/3xx answers to negative cases (e.g. an unknown query parameter): counted, not judged
     server_errors: int = 0
     envelope_violations: int = 0
     findings: list[Finding] = field(default_factory=list)
@@ -59,10 +72,27 @@ class FuzzReport:
             "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
             "operations": len(self.by_operation),
             "no_response": self.no_response,
+            "accepted": self.accepted,
             "server_errors": self.server_errors,
             "envelope_violations": self.envelope_violations,
             "engine_errors": self.engine_errors[:5],
         }
+
+    def to_json(self) -> dict[str, Any]:
+        """Figures and findings, for a worker to hand its report back."""
+        return {"api": self.api, **self.figures(), "seconds": self.seconds, "engine_errors": self.engine_errors,
+                "by_operation": dict(self.by_operation), "findings": [vars(f) for f in self.findings]}  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FuzzReport:
+        return cls(
+            api=str(data["api"]), cases=int(data["cases"]), rounds=int(data["rounds"]), seconds=float(data["seconds"]),
+            by_phase=Counter(data["by_phase"]), by_status=Counter({int(k): v for k, v in data["by_status"].items()}),
+            by_operation=Counter(data["by_operation"]), no_response=int(data["no_response"]),
+            accepted=int(data["accepted"]), server_errors=int(data["server_errors"]),
+            envelope_violations=int(data["envelope_violations"]),
+            findings=[Finding(**f) for f in data["findings"]], engine_errors=list(data["engine_errors"]),
+        )  # fmt: skip
 
     def record(self, finding: Finding) -> None:
         if len(self.findings) < MAX_FINDINGS:
@@ -125,6 +155,50 @@ def fuzz_api(
     return report
 
 
+def fuzz_apis(targets: Mapping[str, str], *, cases: int, seed: int = 1, workers: int | None = None) -> dict[str, FuzzReport]:
+    """``fuzz_api`` for every ``{api: target URL}``, one worker process per API, one per core at most.
+
+    Each worker is ``python -m reliability.fuzz``, so the caller may run the mock in a thread of
+    its own process (no fork of a threaded process, no re-import of the caller's main module).
+    """
+    limit = max(1, min(len(targets), workers or os.cpu_count() or 1))
+    reports: dict[str, FuzzReport] = {}
+    with tempfile.TemporaryDirectory(prefix="exportkit-fuzz-") as folder:
+        pending = list(targets.items())
+        running: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
+        try:
+            while pending or running:
+                while pending and len(running) < limit:
+                    api, url = pending.pop(0)
+                    out = Path(folder) / f"{api}.json"
+                    command = [sys.executable, "-m", "reliability.fuzz", "--target", url, "--cases", str(cases),
+                               "--seed", str(seed), "--out", str(out)]  # fmt: skip
+                    log = (Path(folder) / f"{api}.log").open("wb")
+                    running[api] = (subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), out)
+                    log.close()
+                for api, (process, out) in list(running.items()):
+                    if process.poll() is None:
+                        continue
+                    del running[api]
+                    reports[api] = _read_report(api, out, process.returncode, Path(folder) / f"{api}.log")
+                time.sleep(0.2)
+        finally:
+            for process, _ in running.values():
+                process.kill()
+                process.wait()
+    return reports
+
+
+def _read_report(api: str, out: Path, returncode: int, log: Path) -> FuzzReport:
+    try:
+        return FuzzReport.from_json(json.loads(out.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:] if log.exists() else ""
+        report = FuzzReport(api)
+        report.engine_errors.append(f"the fuzz worker exited {returncode} without a report: {tail}")
+        return report
+
+
 def _run_round(spec: Mapping[str, Any], config: dict[str, Any], judge: EnvelopeJudge, report: FuzzReport) -> int:
     import schemathesis
     from schemathesis.engine import from_schema
@@ -170,6 +244,7 @@ def _judge_one(
         return
     status = int(response.status_code)
     report.by_status[status] += 1
+    report.accepted += status < 400
     content_type = (response.headers.get("content-type") or [None])[0]  # Schemathesis lowercases names
     problems = judge.problems(str(request.method), template, status, content_type, bytes(response.content or b""))
     if status >= 500 and any(p.startswith("server error") for p in problems):
@@ -178,3 +253,30 @@ def _judge_one(
         report.envelope_violations += 1 if any(not p.startswith("server error") for p in problems) else 0
         report.record(Finding("server-error" if status >= 500 else "envelope", judge.api, where,
                               f"{status}: " + "; ".join(problems)))  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m reliability.fuzz --target URL|FILE --cases N --out FILE``: one API, report as JSON."""
+    parser = argparse.ArgumentParser(prog="python -m reliability.fuzz", description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--target", required=True, help="target description: URL (/_control/{api}/target) or file")
+    parser.add_argument("--cases", type=int, default=2000, help="negative requests to send at least (default 2000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, help="write the report here as JSON (default: print it)")
+    args = parser.parse_args(argv)
+    if "://" in args.target:
+        target = Target.from_url(args.target)
+    else:
+        target = Target.from_dict(json.loads(Path(args.target).read_text(encoding="utf-8")), args.target)
+    if target.api not in API_NAMES:
+        parser.error(f"unknown API {target.api!r}; known: {', '.join(API_NAMES)}")
+    report = fuzz_api(load_spec(target.api), target, cases=args.cases, seed=args.seed)
+    text = json.dumps(report.to_json(), indent=2)
+    if args.out:
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        print(text)
+    return 0 if report.cases >= args.cases and not report.findings else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -98,6 +98,8 @@ class Lifecycle:
     timestamps: tuple[str, ...] = ()
     rules: Mapping[str, Any] = field(default_factory=dict)
     durations: Mapping[str, float] = field(default_factory=dict)
+    # operationId -> statuses a schema-valid request may still get (rules JSON Schema cannot state)
+    schema_valid_rejections: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def ready(self) -> str:
@@ -235,7 +237,17 @@ class _Reader:
             timestamps=self.names("timestamps", required=False),
             rules=dict(get("rules", Mapping, required=False) or {}),
             durations={str(k): float(v) for k, v in (mock.get("durations") or {}).items()},
+            schema_valid_rejections=self.rejections(),
         )
+
+    def rejections(self) -> dict[str, tuple[int, ...]]:
+        raw = self.get("schemaValidRejections", Mapping, required=False) or {}
+        found: dict[str, tuple[int, ...]] = {}
+        for op_id, statuses in raw.items():
+            if not isinstance(statuses, list) or not all(isinstance(s, int) and 400 <= s < 600 for s in statuses):
+                raise self.fail(f"schemaValidRejections.{op_id}", "must be a list of 4xx/5xx statuses")
+            found[str(op_id)] = tuple(statuses)
+        return found
 
 
 def _operation_ids(spec: Mapping[str, Any]) -> set[str]:
@@ -293,6 +305,9 @@ def _check(lc: Lifecycle, spec: Mapping[str, Any]) -> None:
     if lc.id_type not in ("uuid", "integer"):
         raise fail("idType", "must be uuid or integer")
     ops = _operation_ids(spec)
+    for op_id in lc.schema_valid_rejections:
+        if op_id not in ops:
+            raise fail(f"schemaValidRejections.{op_id}", "is not an operationId of the spec")
     for role in ("create", "status", "download", "list", "delete", "execute"):
         op_id = getattr(lc.operations, role)
         if op_id is not None and op_id not in ops:

@@ -112,7 +112,17 @@ class _Linter:
                 self.response(f"{where}.responses.{status}", str(status), resolve(self.spec, response), lifecycle)
         if lifecycle is not None:
             self.links(lifecycle)
+            self.rejections(lifecycle)
         return self.problems
+
+    def rejections(self, lifecycle: Lifecycle) -> None:
+        by_id = {op.get("operationId"): op for _, _, op in operations(self.spec)}
+        for op_id, statuses in lifecycle.schema_valid_rejections.items():
+            documented = {str(s) for s in (by_id.get(op_id, {}).get("responses") or {})}
+            for status in statuses:
+                if str(status) not in documented:
+                    self.add("schema-valid-rejections", f"x-lifecycle.schemaValidRejections.{op_id}",
+                             f"{status} is not documented on {op_id}")  # fmt: skip
 
     def servers(self) -> None:
         urls = [s.get("url", "") for s in self.spec.get("servers") or []]

@@ -48,11 +48,13 @@ from mockserver.errors import VendorError
 from mockserver.runtime import ApiRuntime
 from mockserver.store import Job
 from mockserver.vendors import TENANT_NAMES, Call, Derive, Handler, Tenant, Vendor
+from specs import Lifecycle
 
 TEST_OTP = "123456"
 OTP_TTL = 300
 OTP_MAX_ATTEMPTS = 5
 ACCESS_TTL = 900
+FIXTURE_ISSUED_AT = 1767225600  # 2026-01-01T00:00:00Z: fixture tokens are stable for a seed
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 OBJECT_NAME = "file"  # the object key's last segment; the display name travels in Content-Disposition
 OTP_NAMESPACE = "carevalidate:otp"  # "<tenant>:<identifier>" -> {"issued", "attempts", "used"}
@@ -199,6 +201,13 @@ def _ecma(pattern: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
 
 
+def deleted_and_blob_missing(lc: Lifecycle) -> tuple[str, str]:
+    """The states download refuses like a missing file (soft-deleted) and with a 5xx (object gone)."""
+    refused = lc.download.refused
+    deleted = next(s for s, r in refused.items() if (r.status, r.code) == (lc.not_found.status, lc.not_found.code))
+    return deleted, next(s for s, r in refused.items() if r.status >= 500)
+
+
 def _created_at(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -235,7 +244,7 @@ class CareValidate(Vendor):
         tenants = []
         for name in TENANT_NAMES:
             org, first = book[name], book[name].patients[0]
-            fixture = {"userId": first.id, "organizationId": org.id, "type": "patient-portal", "iat": 1767225600}
+            fixture = {"userId": first.id, "organizationId": org.id, "type": "patient-portal", "iat": FIXTURE_ISSUED_AT}
             credentials = {
                 "cvApiKey": derive.token("cv_test_", f"key:{name}"),
                 "accessToken": sign_jwt(derive, fixture),
@@ -303,7 +312,8 @@ class CareValidate(Vendor):
         tenant = api.tenant(str(params.get("tenant", "primary")))
         attrs = self.sample_attrs(tenant)
         if state == "blob-missing":
-            job = api.create_job(tenant, {**attrs, "generated": False}, state="BLOB_MISSING")
+            blob_missing = deleted_and_blob_missing(api.lifecycle)[1]
+            job = api.create_job(tenant, {**attrs, "generated": False}, state=blob_missing)
         elif state == "staff-file":
             staff = directory(api.derive)[tenant.name].staff
             attrs.update(fileName="lab-panel.pdf", uploaderId=staff.id, staff=True, isPHI=True)
@@ -327,7 +337,7 @@ class CareValidate(Vendor):
         book = directory(api.derive)
         schemas = api.spec.get("components", {}).get("schemas", {})
         patterns = {member: _ecma(schemas[name]["pattern"]) for member, name in PATTERNED.items()}
-        deleted = "DELETED"
+        deleted = deleted_and_blob_missing(api.lifecycle)[0]
 
         def checked(call: Call) -> Mapping[str, Any]:
             """The body, after what Connexion's validation misses: ECMA ``$`` and text that is not Unicode."""
@@ -361,16 +371,17 @@ class CareValidate(Vendor):
 
         def own_file(call: Call, *, writable: bool = False) -> Job:
             checked(call)
-            job = api.find_job(call.tenant, str(call.params["id"]))
+            job = api.find_job(call.tenant, str(call.params["id"]).lower())  # UUIDs: any case
             mine = job.attrs.get("patientId") == patient(call).id or not api.rules.isolate_tenants
             if job.attrs.get("caseId") is None or not mine or (writable and job.attrs.get("staff")):
                 raise api.not_found()
             return job
 
         def case_of(call: Call, case_id: Any) -> str | None:
-            if case_id is not None and case_id not in patient(call).cases:
+            case = None if case_id is None else str(case_id).lower()  # UUIDs: any case
+            if case is not None and case not in patient(call).cases:
                 raise VendorError(403, VALIDATION, "You do not have access to this case")
-            return None if case_id is None else str(case_id)
+            return case
 
         def ok(call: Call, data: Any, status: int = 200) -> Response:
             return api.json(call, {"status": status, "success": True, "data": data}, status)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.bare_app import Payload, create_bare_app, load_payloads, save_payloads
+from benchmarks.bare_app import create_bare_app
+from benchmarks.payloads import Payload, load_payloads, save_payloads
 
 RECORDED = [
     Payload.recorded(

@@ -100,7 +100,7 @@ def test_schemathesis_checks_are_recorded_each(fake: FakeTarget) -> None:
 
 def test_schemathesis_failures_carry_its_curl(fake: FakeTarget) -> None:
     fake.vendor.breaks = frozenset({"server-error"})
-    run = verify(fake.target(), checks=["schemathesis:not_a_server_error"], max_examples=2, seed=1)
+    run = verify(fake.target(), checks=["schemathesis:not_a_server_error"], max_examples=2, seed=1, phases=["coverage"])
     (result,) = run.checks
     assert result.outcome is Outcome.FAILED
     failure = result.failures[0]

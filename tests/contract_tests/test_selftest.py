@@ -35,12 +35,14 @@ RELATED: dict[str, set[str]] = {
 def observable(violation: str, lc: Lifecycle) -> bool:
     """Whether the spec declares what the mock's violation changes (else nobody can see it)."""
     dl = lc.download
-    if violation == "artifact":
-        return bool(lc.artifact.sha256_pointer or lc.artifact.byte_size_pointer)
-    if violation == "ready-download":
-        return bool(dl.expires_in_pointer or dl.expires_at_pointer)
+    if violation == "artifact":  # the mock changes the bytes, the file name and the media type
+        return bool(lc.artifact.sha256_pointer or lc.artifact.byte_size_pointer or dl.filename or dl.content_type)
     if violation == "fresh-url":
         return dl.fresh_each_call
+    if violation == "lifecycle":
+        return lc.state_pointer is not None  # a state nobody can read cannot be seen moving back
+    if violation == "vendor-rules":
+        return bool(lc.rules)  # only declared rules can be checked
     return True
 
 

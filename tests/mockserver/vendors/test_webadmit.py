@@ -29,11 +29,13 @@ from specs import Lifecycle, load_spec
 API = "webadmit"
 LIFECYCLE = Lifecycle.from_spec(load_spec(API), API)
 NOT_FOUND = b'{"message":"Not Found"}'
+TIME_SCALE = 0.01  # each lifecycle step lasts 100 s of mock time: real time alone never finishes a run here
+STEP = 1 / TIME_SCALE
 
 
 @pytest.fixture(scope="module")
 def mock_session() -> Iterator[MockHandle]:
-    with running_mock([API], seed=11, validate_responses=True) as handle:
+    with running_mock([API], seed=11, time_scale=TIME_SCALE, validate_responses=True) as handle:
         yield handle
 
 
@@ -68,6 +70,12 @@ def create(http: httpx.Client, fixtures: dict[str, Any], **kwargs: Any) -> dict[
     return created
 
 
+def to_next_hour(mock: MockHandle) -> None:
+    """Advance the mock clock just past an hour boundary, so a quota window outlasts the test."""
+    now = mock.server.clock.now()
+    mock.advance(RATE_WINDOW_SECONDS - now % RATE_WINDOW_SECONDS + 1)
+
+
 def ready_file(mock: MockHandle, http: httpx.Client) -> tuple[dict[str, Any], dict[str, Any]]:
     """A provider-state ``available`` file and its status answer."""
     state = mock.provider_state(API, "available")
@@ -90,7 +98,7 @@ def test_full_lifecycle_create_poll_download_fetch(mock: MockHandle) -> None:
             body = answer.json()["export_files"]
             assert ("download_url" in body) == (body["status"] == "available")
             seen.append(body["status"])
-            mock.advance(1)
+            mock.advance(STEP)
         assert seen[-1] == LIFECYCLE.ready
         assert all(LIFECYCLE.allows(a, b) for a, b in itertools.pairwise(seen))
         url = http.get(created["href"]).json()["export_files"]["download_url"]
@@ -139,7 +147,7 @@ def test_repeat_create_returns_the_running_file_until_it_ends(mock: MockHandle) 
         first = create(http, fixtures, params={"callback": "https://example.org/cb"})
         again = create(http, fixtures, json={"callback": "https://example.org/other"})
         assert again["id"] == first["id"]
-        mock.advance(5)  # the run ends (available): the next create starts a new one
+        mock.advance(4 * STEP)  # the run ends (available): the next create starts a new one
         third = create(http, fixtures)
         assert third["id"] != first["id"]
         mock.set_fault(API, violation="vendor-rules")
@@ -259,6 +267,7 @@ def test_other_methods_are_405_with_allow(mock: MockHandle, method: str) -> None
 
 
 def test_quota_counts_down_per_key_and_hour_then_429(mock: MockHandle) -> None:
+    to_next_hour(mock)
     with client(mock) as http, client(mock, "secondary") as other:
         counts = [int(http.get("/api/v1/exports").headers["x-ratelimit-remaining"]) for _ in range(3)]
         assert counts == [RATE_LIMIT_PER_HOUR - 1, RATE_LIMIT_PER_HOUR - 2, RATE_LIMIT_PER_HOUR - 3]
@@ -301,21 +310,22 @@ def test_credentials_and_fixtures_are_stable_for_a_seed() -> None:
 
 def test_sqlite_restart_loses_nothing(tmp_path: Path) -> None:
     store = f"sqlite:{tmp_path / 'webadmit.db'}"
-    with running_mock([API], store=store, seed=3) as first:
+    with running_mock([API], store=store, seed=3, time_scale=TIME_SCALE) as first:
+        to_next_hour(first)
         fixtures = tenant(first)["fixtures"]
         with client(first) as http:
             running = create(http, fixtures)
-            first.advance(5)
+            first.advance(4 * STEP)
             done = http.get(running["href"]).json()["export_files"]
             blocking = create(http, fixtures)  # running again: a repeat must still dedupe after the restart
             listed = http.get(f"/api/v1/user_identities/{fixtures['user_identity_id']}/export_files")
             artifact = httpx.get(done["download_url"]).content
-    with running_mock([API], store=store, seed=3) as second:
+    with running_mock([API], store=store, seed=3, time_scale=TIME_SCALE) as second:
         assert tenant(second)["fixtures"] == fixtures
         with client(second) as http:
             again = http.get(f"/api/v1/user_identities/{fixtures['user_identity_id']}/export_files")
             assert again.json() == listed.json()
-            assert int(again.headers["x-ratelimit-remaining"]) < int(listed.headers["x-ratelimit-remaining"])
+            assert int(again.headers["x-ratelimit-remaining"]) == int(listed.headers["x-ratelimit-remaining"]) - 1
             assert create(http, fixtures)["id"] == blocking["id"]
             url = http.get(running["href"]).json()["export_files"]["download_url"]
         assert httpx.get(url).content == artifact
