@@ -1,14 +1,17 @@
 """CareValidate Care360 patient files: what ``specs/carevalidate.yaml`` cannot say by itself.
 
 - Tenants are organisations: a ``cv_test_`` key each and two known patients (``PROFILES``), each
-  with their own cases; the first patient's first case is the create fixture ``caseId``.
+  with their own cases; the first patient's first case is the create fixture ``caseId``. The
+  first patients sign in as ``patient@example.com`` / ``+15551234567`` (primary) and
+  ``alex.morgan@example.org`` / ``+15557654321`` (secondary); e-mail is matched trimmed, any case.
 - OTP sign-in. The code is the FIXED local test code **123456** (``TEST_OTP``). ``sendOtp`` always
   answers the generic 200 and issues an OTP only to a known patient of the calling organisation,
   valid 5 minutes on the mock clock. ``verifyOtp`` answers 401: "Invalid credentials" for an unknown
   patient; "Invalid verification code" for a wrong code (it counts: the 5th wrong one kills the OTP),
   or when no live OTP was issued (never sent, older than 5 minutes, killed); "Verification code
-  already used" the second time. Success: an HS512 access JWT valid 900 s on the mock clock, an
-  opaque refresh token, ``Cache-Control: no-store``.
+  already used" the second time. The OTP is the patient's: verify may name either identifier.
+  Success: an HS512 access JWT valid 900 s on the mock clock, an opaque refresh token (not
+  redeemable: the spec has no refresh operation), ``Cache-Control: no-store``.
 - Tokens are stateless JWTs signed with a key derived from ``--seed``: they survive a restart (any
   store) and expire on the mock clock. A tenant's ``accessToken`` credential (target, provider
   states) is a fixture JWT of its first patient without ``exp``, so a checker that advances the
@@ -22,8 +25,9 @@
   upload (provider state ``staff-file``) cannot be renamed or deleted (the same 404).
 - Delete is soft: the trail enters DELETED. Under the ``vendor-rules`` fault a deleted file is still
   listed and readable. ``blob-missing``: the row without its object -> download 500.
-- Patterns are checked the ECMA-262 way (``$`` only at the end), and a fixed path answers 405 for
-  a method it lacks before a templated neighbour can claim it (``DELETE .../files/upload``).
+- Patterns are checked the ECMA-262 way (``$`` only at the end); UUIDs are read in any case; a
+  fixed path answers 405 for a method it lacks before a templated neighbour can claim it
+  (``DELETE .../files/upload``).
 """
 
 from __future__ import annotations
