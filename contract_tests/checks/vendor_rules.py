@@ -6,7 +6,9 @@
 - ``dedupeRunning: true``: a second create while one is running returns the running one;
 - ``expiredGone: true | {status, code}``: once retention has passed, download answers as
   documented (``refused`` of the expired state, or the given status and code);
-- ``deleteRefused: {states, status, code}``: delete in those states is refused, the job kept.
+- ``deleteRefused: {states, status, code}``: delete in those states is refused, the job kept;
+- ``deletedGone: {status, code}``: once deleted (soft or hard), a ready job answers status and
+  download as the given status and code, like a missing one.
 """
 
 from __future__ import annotations
@@ -143,12 +145,37 @@ def rule_delete_refused(session: Session, probe: Probe, rule: Any) -> None:
             )
 
 
+def rule_deleted_gone(session: Session, probe: Probe, rule: Any) -> None:
+    if not isinstance(rule, Mapping) or "status" not in rule:
+        raise NotCovered("deletedGone needs {status, code}")
+    delete = session.op("delete")
+    job = session.job(ready_state(session))
+    removed = session.call(delete, credentials=job.credentials, path_params=session.params_for(delete, job))
+    probe.case()
+    if not 200 <= removed.status < 300:
+        raise NotCovered(f"deletedGone: the delete of a ready job was not accepted ({removed.describe(120)})")
+    for role in ("status", "download"):
+        op = session.op(role)
+        answer = session.call(op, credentials=job.credentials, path_params=session.params_for(op, job))
+        probe.case()
+        code = error_code(session, answer)
+        if answer.status != rule["status"] or (rule.get("code") and code != rule["code"]):
+            probe.fail(
+                f"after delete, {op.operation_id} still answers for the {session.lifecycle.resource}",
+                expected=f"HTTP {rule['status']}" + (f" with code {rule['code']}" if rule.get("code") else ""),
+                observed=answer.describe(),
+                exchange=answer,
+                clause="x-lifecycle.rules.deletedGone",
+            )
+
+
 RULES: dict[str, Callable[[Session, Probe, Any], None]] = {
     "idempotency": rule_idempotency,
     "nonExportRefused": rule_non_export,
     "dedupeRunning": rule_dedupe,
     "expiredGone": rule_expired_gone,
     "deleteRefused": rule_delete_refused,
+    "deletedGone": rule_deleted_gone,
 }
 
 

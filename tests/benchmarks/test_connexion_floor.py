@@ -12,7 +12,12 @@ from benchmarks.payloads import Payload
 EXPORT_ID = "497f6eca-6276-4993-bfeb-53cbbbba6f08"
 PATH = f"/curaeai/api/sdk/v1/records/exports/{EXPORT_ID}/download"
 RECORDED = Payload.recorded(
-    PATH, 200, {"Content-Type": "application/json"}, b'{"download":{}}', api="curaeai", operation_id="downloadRecordsExport"
+    PATH,
+    200,
+    {"Content-Type": "application/json"},
+    b'{"download":{}}',
+    api="curaeai",
+    operation_id="downloadRecordsExport",
 )
 
 

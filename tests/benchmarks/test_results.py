@@ -71,7 +71,9 @@ def test_goals_of_a_run_that_meets_most_of_them() -> None:
     assert goal(goals, "download vs Prism").met is True
     assert goal(goals, "p99 latency").met is False  # curaeai status 30 ms
     assert goal(goals, "p99 latency").observed == "worst curaeai status 30.0 ms"
-    assert goal(goals, "latency flat 1k -> 100k").met is True  # 2.0 -> 2.2 ms
+    assert goal(goals, "latency flat 1k -> 100k (download p50)").met is True  # 2.0 -> 2.2 ms
+    assert goal(goals, "CPU per request flat (download)").met is True
+    assert goal(goals, "CPU per request flat (list)").met is None  # not measured in this sample
     assert goal(goals, "memory per export").met is True
     assert goal(goals, "start-up").met is True
     assert goal(goals, "default verify").met is True
@@ -91,7 +93,12 @@ def test_what_was_not_measured_is_unknown_not_met() -> None:
     report.memory, report.startup = [], None
     report.verify = VerifyTiming("not available", note="exportkit is not installed")
     goals = evaluate(report)
-    unknown = {"download vs bare Starlette", "download vs Prism", "latency flat 1k -> 100k", "memory per export"}
+    unknown = {"download vs bare Starlette", "download vs Prism", "memory per export"}
+    unknown |= {
+        "latency flat 1k -> 100k (download p50)",
+        "CPU per request flat (download)",
+        "CPU per request flat (list)",
+    }
     assert {g.name for g in goals if g.met is None} == unknown | {"start-up", "default verify"}
     assert goal(goals, "default verify").observed == "not available"
 
@@ -102,6 +109,15 @@ def test_a_partial_verify_is_never_met() -> None:
     assert goal(evaluate(report), "default verify").met is None
     report.verify = VerifyTiming("partial", 90.0, 0, ["curaeai"], ["hookbridge"], [])
     assert goal(evaluate(report), "default verify").met is False  # already too slow with fewer APIs
+
+
+def test_a_list_that_scans_the_store_misses_the_cpu_flatness_goal() -> None:
+    report = sample_report()
+    for point, cpu in zip(report.memory[1:], [5.0, 9.0, 60.0], strict=True):
+        point.list_latency = summary(100, cpu=cpu)
+    found = goal(evaluate(report), "CPU per request flat (list)")
+    assert found.met is False
+    assert found.observed == "1,000: 5.00 ms -> 10,000: 9.00 ms -> 100,000: 60.00 ms (x12.00)"
 
 
 def test_failed_requests_are_flagged() -> None:

@@ -50,6 +50,13 @@ def test_fails_when_the_rule_is_broken(fake: FakeTarget, check_id: str) -> None:
     assert result.reason == result.failures[0].message
 
 
+def test_vendor_rules_catches_a_delete_that_keeps_the_job(fake: FakeTarget) -> None:
+    fake.vendor.breaks = frozenset({"deleted-gone"})
+    result = run_one(fake, "vendor-rules")
+    assert result.outcome is Outcome.FAILED
+    assert {f.spec_clause for f in result.failures} == {"x-lifecycle.rules.deletedGone"}
+
+
 def test_every_check_names_its_clause_and_ids_are_unique() -> None:
     assert len(set(CHECK_IDS)) == len(CHECKS) == 11
     assert all(c.clause and c.title for c in CHECKS)

@@ -63,9 +63,8 @@ HTML_502 = answering(
     b"<hr><center>nginx</center></body></html>",
 )
 NOT_JSON = answering("200 OK", "application/json", b"OK <not json> {oops")
-PROBLEM_404 = answering(
-    "404 Not Found", "application/problem+json", b'{"type":"about:blank","title":"Not Found","status":404}'
-)
+NOT_FOUND_BODY = b'{"type":"about:blank","title":"Not Found","status":404}'
+PROBLEM_404 = answering("404 Not Found", "application/problem+json", NOT_FOUND_BODY)
 
 
 async def huge(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -96,7 +95,9 @@ def resetting(answered_path: str) -> Handler:
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         path = await read_request(reader)
         if path == answered_path:
-            await PROBLEM_404(reader, writer)  # the request is read already; this only answers
+            writer.write(response_head("404 Not Found", "application/problem+json", len(NOT_FOUND_BODY)))
+            writer.write(NOT_FOUND_BODY)
+            await writer.drain()
             return
         sock = writer.get_extra_info("socket")
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
