@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 REPORT_DIR ?= reports-out
 
-.PHONY: install test lint typecheck unit run serve clean
+.PHONY: install test lint typecheck unit run serve bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,10 @@ run: $(STAMP)
 ## The mock alone, until Ctrl-C.
 serve: $(STAMP)
 	$(BIN)/exportkit serve --host $(HOST) --port $(PORT)
+
+## Benchmarks of the mock against bare Starlette and Prism (installs wrk and Prism; ~8 minutes).
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(REPORT_DIR) .mypy_cache .ruff_cache

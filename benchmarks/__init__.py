@@ -7,6 +7,7 @@ loopback; then start-up time, memory and latency by store size, and the default 
 
 Modules: ``cli`` (options) -> ``runner`` (phases) -> ``throughput``, ``memory``,
 ``verify_time``, ``profiling`` -> ``wrk``, ``processes``, ``endpoints``, ``installers``;
-``stats``, ``results``, ``goals`` and ``markdown`` turn figures into the report; ``bare_app`` and
-``seeded_mock`` are servers the harness starts.
+``stats``, ``results``, ``goals`` and ``markdown`` turn figures into the report; ``bare_app``,
+``connexion_floor`` (both serving the mock's recorded answers, ``payloads``) and ``seeded_mock``
+are servers the harness starts.
 """

@@ -152,8 +152,8 @@ class ServerProcess:
 class ServerPool:
     """Every server of one benchmark run; all are stopped when the ``with`` block ends, however.
 
-    Inside the block SIGTERM and SIGHUP raise ``KeyboardInterrupt`` (as Ctrl-C does), so a
-    killed harness still stops its servers.
+    Inside the block SIGINT, SIGTERM and SIGHUP raise ``KeyboardInterrupt``, so a killed harness
+    still stops its servers (SIGINT too: a shell starts background jobs with SIGINT ignored).
     """
 
     def __init__(self, log: Callable[[str], None]) -> None:
@@ -189,7 +189,7 @@ class ServerPool:
             self.servers.pop().stop()
 
     def __enter__(self) -> ServerPool:
-        for signum in (signal.SIGTERM, signal.SIGHUP):
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             self._previous[signum] = signal.signal(signum, _interrupt)
         return self
 

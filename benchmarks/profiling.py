@@ -34,6 +34,7 @@ class FoldedSummary:
     own: list[tuple[str, float]]
     inclusive: list[tuple[str, float]]
     packages: list[tuple[str, float]] = field(default_factory=list)  # time charged to each package
+    skipped: int = 0  # lines that were not ``stack count``
 
 
 def _short(frame: str, root: str) -> str:
@@ -59,17 +60,21 @@ def charged_package(frames: list[str]) -> str:
 
 
 def summarise_folded(text: str, *, top: int = 25, root: str = "") -> FoldedSummary:
-    """Rank frames of folded stacks; a line that is not ``stack count`` raises ``ValueError``."""
+    """Rank frames of folded stacks. Lines that are not ``stack count`` are skipped and counted;
+    ``ValueError`` when no line is readable at all."""
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
     packages: Counter[str] = Counter()
-    total = 0
-    for number, line in enumerate(text.splitlines(), 1):
+    total = skipped = 0
+    first_bad = ""
+    for line in text.splitlines():
         if not line.strip():
             continue
         stack, _, count = line.strip().rpartition(" ")
         if not count.isdigit():
-            raise ValueError(f"line {number} is not 'stack count': {line[:80]!r}")
+            skipped += 1
+            first_bad = first_bad or line[:80]
+            continue
         # py-spy writes samples that caught no Python frame with an empty stack
         frames = [_short(f, root) for f in stack.split(";")] if stack else [NO_FRAME]
         samples = int(count)
@@ -79,16 +84,24 @@ def summarise_folded(text: str, *, top: int = 25, root: str = "") -> FoldedSumma
         for frame in set(frames):
             inclusive[frame] += samples
     if total == 0:
+        if skipped:
+            raise ValueError(f"no line is 'stack count', e.g. {first_bad!r}")
         return FoldedSummary(0, [], [])
 
     def ranked(counter: Counter[str]) -> list[tuple[str, float]]:
         return [(frame, n / total) for frame, n in counter.most_common(top)]
 
-    return FoldedSummary(total, ranked(own), ranked(inclusive), ranked(packages))
+    return FoldedSummary(total, ranked(own), ranked(inclusive), ranked(packages), skipped)
 
 
 def render_summary(title: str, summary: FoldedSummary) -> str:
-    lines = [f"# {title}", f"{summary.samples} samples at {SAMPLE_RATE_HZ} Hz", "", "## time charged to each package"]
+    skipped = f" ({summary.skipped} unreadable lines skipped)" if summary.skipped else ""
+    lines = [
+        f"# {title}",
+        f"{summary.samples} samples at {SAMPLE_RATE_HZ} Hz{skipped}",
+        "",
+        "## time charged to each package",
+    ]
     lines += [f"{share * 100:5.1f}%  {package}" for package, share in summary.packages]
     lines += ["", "## own time"]
     lines += [f"{share * 100:5.1f}%  {frame}" for frame, share in summary.own]
@@ -107,6 +120,7 @@ def profile_under_load(
     settings: WrkSettings,
     out: Path,
     root: Path,
+    workdir: Path,
 ) -> Path:
     """Sample ``pid`` during one wrk run; writes ``out`` (.folded) and ``out`` .txt, returns the .txt."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -125,14 +139,13 @@ def profile_under_load(
             "raw",
             "--output",
             str(out),
-            "--nonblocking",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
     try:
-        run_wrk(wrk, url, settings, out.parent, headers=headers)
+        run_wrk(wrk, url, settings, workdir, headers=headers)
         _, errors = recorder.communicate(timeout=seconds + 30)
     finally:
         if recorder.poll() is None:
@@ -140,7 +153,10 @@ def profile_under_load(
             recorder.wait()
     if recorder.returncode != 0 or not out.exists():
         raise ProfileError(url, f"py-spy exit {recorder.returncode}: {errors.strip()[-300:]}")
-    summary = summarise_folded(out.read_text(encoding="utf-8"), root=str(root))
+    try:
+        summary = summarise_folded(out.read_text(encoding="utf-8", errors="replace"), root=str(root))
+    except ValueError as exc:
+        raise ProfileError(url, f"unreadable py-spy output {out}: {exc}") from None
     text_path = out.with_suffix(".txt")
     text_path.write_text(render_summary(f"{url} under wrk", summary), encoding="utf-8")
     return text_path

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -85,7 +86,7 @@ class Run:
             return None
 
 
-def mock_argv(settings: BenchSettings, port: int) -> list[str]:
+def mock_argv(settings: BenchSettings, port: int | str) -> list[str]:
     """``python -m mockserver`` with its defaults (all APIs, memory store, validation and auth on)."""
     argv = [settings.python, "-m", "mockserver", "--port", str(port)]
     for api in settings.apis or ():
@@ -100,7 +101,7 @@ def startup_phase(run: Run) -> None:
         server = run.start_mock(name=f"startup-{number + 1}")
         with running(run.pool, server):
             runs.append(round(server.startup_s, 3))
-    shown = ["python", *mock_argv(run.settings, 0)[1:-1], "PORT"]
+    shown = ["python", *mock_argv(run.settings, "PORT")[1:]]
     run.report.startup = Startup(runs, round(median(runs), 3) if runs else None, shown)
 
 
@@ -205,6 +206,7 @@ def profile_endpoint(run: Run, py_spy: str, mock: ServerProcess, endpoint: Endpo
             settings=run.settings.wrk,
             out=out,
             root=run.settings.root,
+            workdir=run.workdir,
         )
     except BenchError as exc:
         run.report.problems.append(str(exc))
@@ -259,6 +261,9 @@ def run_benchmark(settings: BenchSettings, log: Log, command: Sequence[str]) -> 
             except BenchError as exc:
                 report.problems.append(f"{name}: {exc}")
                 log(f"{name} failed: {exc}")
+            except Exception as exc:  # a bug in one phase must not lose the figures of the others
+                report.problems.append(f"{name}: internal error {type(exc).__name__}: {exc}")
+                log(f"{name} failed with an internal error:\n{traceback.format_exc()}")
     report.machine.load_after = os.getloadavg()
     report.goals = evaluate(report)
     report.finished_at = _now()

@@ -37,6 +37,7 @@ class Exchange:
     body: bytes = b""
     truncated: bool = False  # the body was longer than the cap and was cut
     error: str | None = None  # transport error, when there was no response
+    timed_out: bool = False  # the error was a timeout (connect, read, write or pool)
     operation: str | None = None  # operationId, when the request was an API operation
     elapsed_s: float = 0.0
     _parsed: Any = field(default=None, repr=False)
@@ -61,11 +62,27 @@ class Exchange:
         value = self._json()
         return None if value is _NOT_JSON else value
 
+    @property
+    def fault(self) -> str | None:
+        """Why this is no usable HTTP answer at all, whatever the spec says; None when it is one.
+
+        No response (reset, refused, timeout, TLS, too many redirects), a body over the size cap,
+        or a body that its own JSON content type calls JSON and is not.
+        """
+        if self.error:
+            return self.error
+        if self.truncated:
+            return f"a body over the {len(self.body)}-byte cap (reading stopped there)"
+        media = self.media_type
+        if self.body and (media == "application/json" or media.endswith("+json")) and not self.is_json:
+            return f"a body labelled {media} that is not JSON"
+        return None
+
     def _json(self) -> Any:
         if self._parsed is None:
             try:
                 self._parsed = _NOT_JSON if self.truncated or not self.body else json.loads(self.body)
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
                 self._parsed = _NOT_JSON
         return self._parsed
 
@@ -97,6 +114,7 @@ class HttpClient:
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._client = httpx.Client(timeout=timeout, follow_redirects=False, transport=transport)
+        self.timeout = timeout
         self.max_body = max_body
         self.exchanges: list[Exchange] = []
         self._monotonic = monotonic
@@ -156,6 +174,9 @@ class HttpClient:
                         exchange.truncated = True
                         break
                 exchange.body = b"".join(chunks)[: self.max_body]
+        except httpx.TimeoutException as exc:
+            exchange.error = f"{type(exc).__name__}: no answer within {self.timeout:g} s"
+            exchange.timed_out = True
         except httpx.HTTPError as exc:
             exchange.error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         except (httpx.InvalidURL, httpx.StreamError, ValueError) as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from contract_tests.client import DEFAULT_TIMEOUT_S
 from contract_tests.errors import ToolError
 from contract_tests.results import ApiRun
 from contract_tests.runner import verify
@@ -24,6 +25,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--max-examples", type=int, default=10, help="Schemathesis cases per operation (default 10)")
     group.addoption("--seed", type=int, default=None, help="seed for generated data and unknown ids")
     group.addoption("--checks", default=None, help="comma-separated check ids to run (default: all)")
+    group.addoption(
+        "--request-timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_S,
+        help=f"seconds to connect and for each read of a request to the target (default {DEFAULT_TIMEOUT_S:g})",
+    )
 
 
 def _options_given(config: pytest.Config) -> bool:
@@ -37,15 +44,20 @@ def contract_run(request: pytest.FixtureRequest) -> ApiRun:
     if not _options_given(config):
         pytest.skip("no target: pass --api and --base-url, or --target")
     checks = config.getoption("--checks")
+    timeout = config.getoption("--request-timeout")
     try:
         target = load_target(
-            api=config.getoption("--api"), base_url=config.getoption("--base-url"), target=config.getoption("--target")
+            api=config.getoption("--api"),
+            base_url=config.getoption("--base-url"),
+            target=config.getoption("--target"),
+            timeout=timeout,
         )
         return verify(
             target,
             max_examples=config.getoption("--max-examples"),
             seed=config.getoption("--seed"),
             checks=[c.strip() for c in checks.split(",") if c.strip()] if checks else None,
+            timeout=timeout,
         )
     except ToolError as exc:
         # A tool error is not the target's fault; it still must not look like a pass.

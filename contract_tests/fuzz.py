@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from contract_tests.fuzz_faults import is_target_fault, unanswered_record, worker_crashes_recorded
 from contract_tests.results import CheckResult, FailureRecord, Outcome, Severity
 
 # Checks that judge one API and need no second identity; `object_level_authorization` needs
@@ -180,6 +181,27 @@ def _record(check: str, node: Any, label: str, interaction: Any = None) -> Failu
     )
 
 
+def _result(name: str, api: str, outcome: Outcome, reason: str = "", **extra: Any) -> CheckResult:
+    return CheckResult(
+        api=api,
+        check_id=f"schemathesis:{name}",
+        title=f"Schemathesis: {name.replace('_', ' ')}",
+        severity=SEVERITY.get(name, Severity.MEDIUM),
+        spec_clause="the whole spec (Schemathesis)",
+        outcome=outcome,
+        reason=reason,
+        **extra,
+    )
+
+
+def not_run_results(
+    spec: Mapping[str, Any], options: SchemathesisOptions, *, api: str, reason: str
+) -> list[CheckResult]:
+    """One not-covered result per selected check, for a run that was not started, with ``reason``."""
+    skipped = inapplicable(spec, options.checks)
+    return [_result(name, api, Outcome.NOT_COVERED, skipped.get(name, reason)) for name in options.checks]
+
+
 def run_schemathesis(
     spec: Mapping[str, Any],
     base_url: str,
@@ -188,7 +210,12 @@ def run_schemathesis(
     *,
     api: str,
 ) -> list[CheckResult]:
-    """Run Schemathesis once and fold its per-case check results into one result per check."""
+    """Run Schemathesis once and fold its per-case check results into one result per check.
+
+    A request that got no HTTP answer (reset, timeout, TLS, redirects) is the target's fault: it
+    fails ``not_a_server_error`` when that check is selected. Schemathesis' own trouble is an
+    ``error`` outcome of the checks nothing else exercised.
+    """
     import schemathesis
     from schemathesis.engine import from_schema
     from schemathesis.engine.events import (
@@ -204,66 +231,66 @@ def run_schemathesis(
     options = replace(options, checks=tuple(c for c in options.checks if c not in skipped))
     passed: dict[str, int] = dict.fromkeys(options.checks, 0)
     failures: dict[str, dict[str, FailureRecord]] = {name: {} for name in options.checks}
+    unanswered: list[FailureRecord] = []
     errors: list[str] = []
     try:
         config = schemathesis.Config.from_dict(build_config(base_url, credentials, spec, options))
         schema = schemathesis.openapi.from_dict(copy.deepcopy(dict(spec)), config=config)
-        for event in from_schema(schema).execute():
-            if isinstance(event, ScenarioFinished | FuzzScenarioFinished):
-                recorder = event.recorder
-                for case_id, nodes in recorder.checks.items():
-                    for node in nodes:
-                        if node.name not in passed:
-                            continue
-                        if node.failure_info is None:
-                            passed[node.name] += 1
-                            continue
-                        record = _record(node.name, node, recorder.label, recorder.interactions.get(case_id))
-                        key = record.message + record.observed[:200]
-                        if len(failures[node.name]) < MAX_FAILURES_PER_CHECK:
-                            failures[node.name].setdefault(key, record)
-            elif isinstance(event, NonFatalError):
-                errors.append(f"{event.label}: {event.info.format()}".splitlines()[0][:300])
-            elif isinstance(event, FatalError):
-                errors.append(f"Schemathesis stopped: {event.exception}".splitlines()[0][:300])
-            elif isinstance(event, EngineFinished):
-                break
+        with worker_crashes_recorded(errors):
+            for event in from_schema(schema).execute():
+                if isinstance(event, ScenarioFinished | FuzzScenarioFinished):
+                    recorder = event.recorder
+                    for case_id, nodes in recorder.checks.items():
+                        for node in nodes:
+                            if node.name not in passed:
+                                continue
+                            if node.failure_info is None:
+                                passed[node.name] += 1
+                                continue
+                            record = _record(node.name, node, recorder.label, recorder.interactions.get(case_id))
+                            key = record.message + record.observed[:200]
+                            if len(failures[node.name]) < MAX_FAILURES_PER_CHECK:
+                                failures[node.name].setdefault(key, record)
+                elif isinstance(event, NonFatalError) and is_target_fault(event.value):
+                    info = event.info
+                    severity = SEVERITY["not_a_server_error"]
+                    record = unanswered_record(
+                        event.label, info.title, info.format(), info.code_sample or "", severity=severity
+                    )
+                    unanswered.append(record)
+                elif isinstance(event, NonFatalError):
+                    errors.append(f"{event.label}: {event.info.format()}".splitlines()[0][:300])
+                elif isinstance(event, FatalError):
+                    errors.append(f"Schemathesis stopped: {event.exception}".splitlines()[0][:300])
+                elif isinstance(event, EngineFinished):
+                    break
     except Exception as exc:  # Schemathesis' own trouble is a tool error, not the target's fault
         errors.append(f"Schemathesis could not run: {type(exc).__name__}: {exc}".splitlines()[0][:300])
+    if "not_a_server_error" in failures:
+        for record in unanswered:
+            if len(failures["not_a_server_error"]) < MAX_FAILURES_PER_CHECK:
+                failures["not_a_server_error"].setdefault(record.message + record.observed[:200], record)
     elapsed = round(time.monotonic() - started, 3)
     results = []
     for name in options.checks:
         found = list(failures[name].values())
-        result = CheckResult(
-            api=api,
-            check_id=f"schemathesis:{name}",
-            title=f"Schemathesis: {name.replace('_', ' ')}",
-            severity=SEVERITY.get(name, Severity.MEDIUM),
-            spec_clause="the whole spec (Schemathesis)",
-            outcome=Outcome.PASSED,
-            failures=found,
-            cases=passed[name] + len(found),
-            duration_s=elapsed,
-        )
+        result = _result(name, api, Outcome.PASSED, failures=found, cases=passed[name] + len(found), duration_s=elapsed)
         if found:
             result.outcome = Outcome.FAILED
             result.reason = found[0].message
+        elif passed[name] == 0 and errors:
+            result.outcome, result.reason = Outcome.ERROR, errors[0]
+        elif errors:
+            result.reason = f"partly run: {errors[0]}"
         elif passed[name] == 0:
-            result.outcome = Outcome.ERROR if errors else Outcome.NOT_COVERED
-            result.reason = errors[0] if errors else "no generated case exercised this check on this target"
-        results.append(result)
-    for name, reason in skipped.items():
-        results.append(
-            CheckResult(
-                api=api,
-                check_id=f"schemathesis:{name}",
-                title=f"Schemathesis: {name.replace('_', ' ')}",
-                severity=SEVERITY.get(name, Severity.MEDIUM),
-                spec_clause="the whole spec (Schemathesis)",
-                outcome=Outcome.NOT_COVERED,
-                reason=reason,
+            result.outcome = Outcome.NOT_COVERED
+            result.reason = (
+                f"no case got an HTTP answer ({unanswered[0].message})"
+                if unanswered
+                else "no generated case exercised this check on this target"
             )
-        )
+        results.append(result)
+    results += [_result(name, api, Outcome.NOT_COVERED, reason) for name, reason in skipped.items()]
     return results
 
 
@@ -273,5 +300,6 @@ __all__ = [
     "SchemathesisOptions",
     "build_config",
     "default_phases",
+    "not_run_results",
     "run_schemathesis",
 ]

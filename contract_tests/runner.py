@@ -17,9 +17,16 @@ from typing import Any
 import yaml
 
 from contract_tests.checks import CHECK_IDS, CHECKS, Check, get_check, run_check
-from contract_tests.client import HttpClient
-from contract_tests.errors import NotCovered, SpecUnusable, TargetUnreachable, UnknownApi, UnknownCheck
-from contract_tests.fuzz import SCHEMATHESIS_CHECKS, SchemathesisOptions, default_phases, run_schemathesis
+from contract_tests.client import DEFAULT_TIMEOUT_S, HttpClient
+from contract_tests.errors import NotCovered, SpecUnusable, UnknownApi, UnknownCheck
+from contract_tests.fuzz import (
+    SCHEMATHESIS_CHECKS,
+    SchemathesisOptions,
+    default_phases,
+    not_run_results,
+    run_schemathesis,
+)
+from contract_tests.reachability import probe_reachable
 from contract_tests.results import ApiRun, Outcome
 from contract_tests.session import Session
 from contract_tests.target import Target
@@ -72,13 +79,6 @@ def select(checks: Sequence[str] | None) -> tuple[list[Check], list[str]]:
     return sorted(domain, key=lambda c: order[c.id]), fuzz
 
 
-def probe_reachable(client: HttpClient, base_url: str) -> None:
-    """Any HTTP answer at the base URL will do; no answer at all is a ``TargetUnreachable``."""
-    exchange = client.request("GET", base_url)
-    if exchange.status == 0:
-        raise TargetUnreachable(base_url, exchange.error or "no answer")
-
-
 def verify(
     target: Target,
     *,
@@ -89,6 +89,7 @@ def verify(
     client: HttpClient | None = None,
     sleep: Callable[[float], None] = time.sleep,
     phases: Sequence[str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT_S,
 ) -> ApiRun:
     """Run the domain checks, then Schemathesis' own, against ``target``.
 
@@ -102,6 +103,8 @@ def verify(
         sleep: how real waits happen (short URL lifetimes without a target clock).
         phases: Schemathesis phases; by default examples, fuzzing and stateful, plus coverage
             from 25 examples on (it is thorough and slow).
+        timeout: seconds to connect and for each read, for the checker and Schemathesis alike
+            (ignored for an injected ``client``).
 
     >>> run = verify(load_target(target="http://127.0.0.1:8080/_control/curaeai/target"))  # doctest: +SKIP
     >>> run.failed  # doctest: +SKIP
@@ -110,7 +113,7 @@ def verify(
     domain, fuzz = select(checks)
     spec, lifecycle = load_api_spec(target)
     owned = client is None
-    http = client or HttpClient()
+    http = client or HttpClient(timeout=timeout)
     started = time.monotonic()
     run = ApiRun(
         api=target.api,
@@ -135,9 +138,21 @@ def verify(
                 seed=seed,
                 checks=tuple(fuzz),
                 phases=tuple(phases) if phases is not None else default_phases(max_examples),
+                request_timeout_s=timeout,
             )
-            credentials = _fuzz_credentials(session)
-            for result in run_schemathesis(spec, target.base_url, credentials, options, api=target.api):
+            oversized = next((e for e in http.exchanges if e.truncated), None)
+            if oversized is not None:
+                # Schemathesis reads every body whole, without a cap: a target that sends
+                # endless bodies would have it read gigabytes. Its checks are not run then.
+                reason = (
+                    f"not run: the target sent a body over {http.max_body} bytes "
+                    f"({oversized.method} {oversized.url}) and Schemathesis reads bodies whole"
+                )
+                fuzz_results = not_run_results(spec, options, api=target.api, reason=reason)
+            else:
+                credentials = _fuzz_credentials(session)
+                fuzz_results = run_schemathesis(spec, target.base_url, credentials, options, api=target.api)
+            for result in fuzz_results:
                 run.checks.append(result)
                 if result.outcome is Outcome.ERROR:
                     run.tool_errors.append(f"{result.check_id}: {result.reason}")
@@ -164,4 +179,4 @@ def _tell(progress: Callable[[str], None] | None, api: str, check_id: str, outco
         )
 
 
-__all__ = ["load_api_spec", "select", "verify"]
+__all__ = ["load_api_spec", "probe_reachable", "select", "verify"]

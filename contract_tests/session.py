@@ -62,7 +62,10 @@ class Session:
         self.monotonic = monotonic
         self.walk_budget_s = walk_budget_s
         self.observed_transitions: list[tuple[str, str]] = []
+        self.reported_unusable: set[str] = set()  # target URLs whose unusable answer a check has reported
         self._tenants: dict[str, tuple[dict[str, str], dict[str, Any]]] = {}
+        # (state, tenant) -> why a walk ran out of time: each later walk would wait as long again.
+        self._walks_timed_out: dict[tuple[str, str], str] = {}
 
     # --- identities -------------------------------------------------------------------------
     def identity(self, tenant: str) -> tuple[dict[str, str], dict[str, Any]]:
@@ -204,8 +207,21 @@ class Session:
         """Move the target's clock (raises ``NotCovered`` without one)."""
         self.states.advance(seconds)
 
+    def walk_timed_out(self, state: str, tenant: str = "primary") -> str | None:
+        """Why an earlier walk of ``tenant``'s created job to ``state`` ran out of time, if one did."""
+        return self._walks_timed_out.get((state, tenant))
+
     def walk_to(self, state: str, tenant: str = "primary") -> Job:
-        """Create a job and poll it (advancing the clock where there is one) until it is in ``state``."""
+        """Create a job and poll it (advancing the clock where there is one) until it is in ``state``.
+
+        Raises ``NotCovered`` saying why not: the job cannot be read, has moved past ``state``
+        (it cannot come back), or the walk budget ran out (remembered: a second walk would only
+        wait as long again).
+        """
+        lc = self.lifecycle
+        timed_out = self.walk_timed_out(state, tenant)
+        if timed_out is not None:
+            raise NotCovered(f"{timed_out} (found by an earlier walk in this run)")
         exchange, job = self.create(tenant)
         if job is None:
             raise NotCovered(f"could not create a job to walk to {state!r}: {exchange.describe(160)}")
@@ -213,18 +229,48 @@ class Session:
         previous: str | None = None
         for _ in range(200):
             poll = self.poll(job)
+            if poll.resource is None:
+                raise NotCovered(
+                    f"the status operation did not answer the created {lc.resource} {job.id} "
+                    f"while walking to {state!r}: {poll.exchange.describe(160)}"
+                )
+            if lc.state_pointer is None:
+                # No state is exposed: a job just created is in `initial` by definition, and no
+                # other state can be seen reached.
+                if state == lc.initial:
+                    job.state = state
+                    return job
+                raise NotCovered(
+                    f"the spec exposes no state (x-lifecycle.statePointer is null), so a created "
+                    f"{lc.resource} cannot be seen reaching {state!r}; it needs a provider_states_url"
+                )
             self.note_transition(previous, poll.state)
             previous = poll.state or previous
             if poll.state == state:
                 job.state = state
                 return job
-            if poll.state is None or poll.state in self.lifecycle.terminal or self.monotonic() > deadline:
+            if poll.state is None or poll.state not in lc.states:
+                raise NotCovered(f"a created {lc.resource} is in no known state ({poll.state!r}), not {state!r}")
+            if state not in lc.reachable(poll.state):
+                # A job never goes back: waiting longer cannot help (a stateless mock answers
+                # its example's state at once, say).
+                raise NotCovered(
+                    f"a created {lc.resource} was {poll.state!r} when polled, from which {state!r} "
+                    "cannot be reached (x-lifecycle.transitions); it needs a provider_states_url"
+                )
+            if self.monotonic() > deadline:
                 break
             if self.states.has_clock:
-                self.advance(max(self.lifecycle.durations.values(), default=CLOCK_STEP_S))
+                self.advance(max(lc.durations.values(), default=CLOCK_STEP_S))
             else:
                 self.sleep(POLL_INTERVAL_S)
-        raise NotCovered(f"a created job did not reach {state!r} (last seen {previous!r}) within the walk budget")
+        how = "with the target's clock advanced" if self.states.has_clock else "without a clock_url to advance"
+        reason = (
+            f"a created {lc.resource} was still {previous!r}, not {state!r}, at the end of the "
+            f"{self.walk_budget_s:g} s walk budget ({how})"
+        )
+        self._walks_timed_out[(state, tenant)] = reason
+        raise NotCovered(reason)
 
 
 __all__ = ["Poll", "Session"]

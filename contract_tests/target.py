@@ -76,8 +76,16 @@ class Target:
         return cls(**_fields(_fetch(url, timeout), url, require_all=True))
 
 
-def load_target(*, api: str | None = None, base_url: str | None = None, target: str | None = None) -> Target:
+def load_target(
+    *,
+    api: str | None = None,
+    base_url: str | None = None,
+    target: str | None = None,
+    timeout: float = FETCH_TIMEOUT_S,
+) -> Target:
     """Merge flags over a target file or URL (``target``); either may be absent, not both.
+
+    ``timeout`` bounds the fetch of a target URL (seconds to connect and for each read).
 
     >>> load_target(api="curaeai", base_url="http://127.0.0.1:8080/curaeai").api
     'curaeai'
@@ -86,7 +94,7 @@ def load_target(*, api: str | None = None, base_url: str | None = None, target: 
     source = "flags"
     if target:
         if target.startswith(("http://", "https://")):
-            data = _fields(_fetch(target, FETCH_TIMEOUT_S), target, require_all=False)
+            data = _fields(_fetch(target, timeout), target, require_all=False)
         else:
             path = Path(target)
             data = _fields(_read_file(path), target, require_all=False)
@@ -128,15 +136,21 @@ def _read_file(path: Path) -> Any:
 
 
 def _fetch(url: str, timeout: float) -> Any:
+    """GET a target description, reading at most ``MAX_TARGET_BYTES`` of it."""
+    body = bytearray()
     try:
-        response = httpx.get(url, timeout=timeout, follow_redirects=False)
+        with httpx.stream("GET", url, timeout=timeout, follow_redirects=False) as response:
+            if response.status_code != 200:
+                raise TargetError(url, f"answered HTTP {response.status_code}, expected 200 with a target description")
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_TARGET_BYTES:
+                    raise TargetError(url, f"answered more than {MAX_TARGET_BYTES} bytes; not a target description")
+    except httpx.TimeoutException as exc:
+        raise TargetUnreachable(url, f"{type(exc).__name__}: no answer within {timeout:g} s") from None
     except httpx.HTTPError as exc:
         raise TargetUnreachable(url, f"{type(exc).__name__}: {exc}") from None
-    if response.status_code != 200:
-        raise TargetError(url, f"answered HTTP {response.status_code}, expected 200 with a target description")
-    if len(response.content) > MAX_TARGET_BYTES:
-        raise TargetError(url, f"answered more than {MAX_TARGET_BYTES} bytes; not a target description")
-    return _parse(response.text, url)
+    return _parse(body.decode(response.encoding or "utf-8", "replace"), url)
 
 
 def _parse(text: str, source: str) -> Any:

@@ -25,6 +25,7 @@ with warnings.catch_warnings():
     import connexion
 from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionResponse
+from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
@@ -37,8 +38,10 @@ from mockserver.control import ControlPlane, base_url_of, restore_clock
 from mockserver.envelopes import ErrorRenderer, request_id_for
 from mockserver.errors import ConfigError, VendorError
 from mockserver.faults import FaultBook
+from mockserver.limits import OperationIndex, RequestLimitMiddleware, RequestLimits
 from mockserver.runtime import ApiRuntime
 from mockserver.signing import SignedUrlSigner
+from mockserver.storage import METHODS as STORAGE_METHODS
 from mockserver.storage import ROUTE as STORAGE_ROUTE
 from mockserver.storage import ObjectStore
 from mockserver.store import Store
@@ -76,6 +79,8 @@ def build_server(
     validate_responses: bool = False,
     vendors: Mapping[str, Vendor] | None = None,
     specs: Mapping[str, Mapping[str, Any] | Path] | None = None,
+    rate_limits: bool = False,
+    limits: RequestLimits | None = None,
 ) -> MockServer:
     """Build the app and keep hold of its parts; ``create_app`` returns only the app.
 
@@ -96,7 +101,7 @@ def build_server(
         spec = _spec_for(name, specs)
         runtimes[name] = ApiRuntime(
             name, spec, vendor, store=store, clock=clock, signer=signer, faults=faults, seed=seed,
-            failure_rate=failure_rate,
+            failure_rate=failure_rate, rate_limits=rate_limits,
         )  # fmt: skip
 
     app = connexion.AsyncApp(__name__)
@@ -114,9 +119,16 @@ def build_server(
     for route, view, methods in control.routes():
         app.add_url_rule(route, endpoint=route, view_func=view, methods=methods)
     objects = ObjectStore(runtimes, signer)
-    app.add_url_rule(STORAGE_ROUTE, endpoint="storage", view_func=objects.get, methods=["GET"])
+    app.add_url_rule(STORAGE_ROUTE, endpoint="storage", view_func=objects.get, methods=list(STORAGE_METHODS))
 
     renderer = ErrorRenderer(runtimes)
+    app.add_middleware(
+        RequestLimitMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,  # refusals are rendered by the middleware itself
+        limits=limits or RequestLimits(),
+        index=OperationIndex({name: runtime.spec for name, runtime in runtimes.items()}),
+        renderer=renderer,
+    )
 
     async def on_error(request: Any, exc: Exception) -> ConnexionResponse:
         starlette_request = getattr(request, "_starlette_request", request)
@@ -142,6 +154,8 @@ def create_app(
     validate_responses: bool = False,
     vendors: Mapping[str, Vendor] | None = None,
     specs: Mapping[str, Mapping[str, Any] | Path] | None = None,
+    rate_limits: bool = False,
+    limits: RequestLimits | None = None,
 ) -> Any:
     """One ``connexion.AsyncApp`` serving ``apis`` (default: every spec with a vendor module).
 
@@ -153,10 +167,14 @@ def create_app(
         seed: makes credentials, fixtures, ids and artifacts reproducible.
         failure_rate: share of new jobs that fail (seeded); 0 by default.
         validate_responses: let Connexion validate every response against the spec.
+        rate_limits: refuse calls over a documented quota with 429 (hookbridge 1000 a minute per
+            project, webadmit 5000 an hour per key, on the mock clock); off by default.
+        limits: header, body and body-time limits (``mockserver.limits.RequestLimits()`` by default).
     """
     return build_server(
         apis, store=store, clock=clock, signer=signer, seed=seed, failure_rate=failure_rate,
-        validate_responses=validate_responses, vendors=vendors, specs=specs,
+        validate_responses=validate_responses, vendors=vendors, specs=specs, rate_limits=rate_limits,
+        limits=limits,
     ).app  # fmt: skip
 
 

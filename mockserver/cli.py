@@ -45,6 +45,12 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--validate-responses", action="store_true", help="validate every response against its spec (slower)"
     )
+    parser.add_argument(
+        "--rate-limits",
+        action="store_true",
+        help="refuse calls over the documented quotas with 429 (hookbridge 1000/min per project, "
+        "webadmit 5000/hour per key, on the mock clock); off by default, webadmit's headers always count",
+    )
 
 
 def build_from_args(args: argparse.Namespace) -> MockServer:
@@ -58,6 +64,7 @@ def build_from_args(args: argparse.Namespace) -> MockServer:
         seed=args.seed,
         failure_rate=args.failure_rate,
         validate_responses=args.validate_responses,
+        rate_limits=args.rate_limits,
     )
 
 

@@ -6,7 +6,8 @@ MockError(Exception)                base class of everything the mock raises on 
 ├── ClockError                      a clock operation that would break ordering (negative advance)
 ├── ControlError                    bad control-plane input -> JSON ``{"error": {...}}`` with ``status``
 ├── VendorError                     an answer in the vendor's error envelope (status, code, message)
-└── StorageError                    the object store refuses a request -> the provider's XML error
+├── StorageError                    the object store refuses a request -> the provider's XML error
+└── LimitError                      a request over a size or time limit -> the envelope of its path
 """
 
 from __future__ import annotations
@@ -94,3 +95,21 @@ class StorageError(MockError):
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}: {self.message}"
+
+
+@dataclass
+class LimitError(MockError):
+    """A request over one of the server's limits (``mockserver.limits``), refused before the app.
+
+    ``kind`` is ``headers``, ``body`` or ``body-timeout``; ``limit`` is in bytes (seconds for a
+    timeout); ``status`` is HTTP's own status for it (431, 413, 408), which the answer uses only
+    where the operation documents it (``RequestLimitMiddleware``).
+    """
+
+    kind: str
+    limit: float
+    status: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.kind}: {self.message}"

@@ -57,8 +57,10 @@ class ApiRuntime:
         faults: FaultBook,
         seed: int = 0,
         failure_rate: float = 0.0,
+        rate_limits: bool = False,
     ) -> None:
         self.name = name
+        self.rate_limits = rate_limits  # refuse calls over a documented quota (``--rate-limits``)
         self.spec = spec
         self.vendor = vendor
         self.lifecycle = Lifecycle.from_spec(spec, name)

@@ -24,6 +24,7 @@ from mockserver.app import MockServer, build_server
 from mockserver.cli import bind_socket, uvicorn_server
 from mockserver.clock import VirtualClock
 from mockserver.errors import ControlError
+from mockserver.limits import RequestLimits
 from mockserver.signing import SignedUrlSigner
 from mockserver.store import open_store
 
@@ -98,10 +99,14 @@ def running_mock(
     seed: int = 0,
     signing_secret: str | None = None,
     validate_responses: bool = False,
+    rate_limits: bool = False,
+    limits: RequestLimits | None = None,
 ) -> Iterator[MockHandle]:
     """Start the mock on 127.0.0.1 (a free port unless ``port`` is given); stop it on exit.
 
-    ``validate_responses`` makes Connexion check every answer against the spec (a 500 if not).
+    ``validate_responses`` makes Connexion check every answer against the spec (a 500 if not);
+    ``rate_limits`` refuses calls over the documented quotas (``--rate-limits``); ``limits``
+    replaces the default header, body and body-time limits (``mockserver.limits``).
     """
     server = build_server(
         apis,
@@ -110,6 +115,8 @@ def running_mock(
         signer=SignedUrlSigner(signing_secret),
         seed=seed,
         validate_responses=validate_responses,
+        rate_limits=rate_limits,
+        limits=limits,
     )
     sock = bind_socket("127.0.0.1", port)
     uvicorn = uvicorn_server(server.app)

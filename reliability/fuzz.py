@@ -8,7 +8,8 @@ every rejection in the vendor's envelope.
 
 Schemathesis' ``max-examples`` is per operation and some operations cannot be broken in many
 ways, so the run repeats the fuzzing phase with fresh seeds until ``cases`` requests were sent
-(or ``max_rounds`` is reached, which the report shows as fewer cases than asked).
+(or ``max_rounds`` is reached, which the report shows as fewer cases than asked). The coverage
+phase runs once, first, and its cases count towards ``cases``.
 
 Generating negative cases costs far more CPU than the mock spends answering them (about 15 ms
 against 4 ms a case), so ``fuzz_apis`` runs one API per worker process, as many as there are
@@ -102,7 +103,8 @@ class FuzzReport:
 def schemathesis_config(
     spec: Mapping[str, Any], target: Target, *, max_examples: int, seed: int, coverage: bool
 ) -> dict[str, Any]:
-    """The Schemathesis configuration (``schemathesis.toml`` shape) of one negative round."""
+    """The Schemathesis configuration (``schemathesis.toml`` shape) of one negative round:
+    the coverage phase alone (``coverage=True``) or the fuzzing phase alone."""
     schemes = (spec.get("components") or {}).get("securitySchemes") or {}
     auth: dict[str, Any] = {}
     for name, value in target.tenant("primary").credentials.items():
@@ -124,7 +126,7 @@ def schemathesis_config(
         "phases": {
             "examples": {"enabled": False},
             "coverage": {"enabled": coverage},
-            "fuzzing": {"enabled": True},
+            "fuzzing": {"enabled": not coverage},
             "stateful": {"enabled": False},
         },
         "output": {"sanitization": {"enabled": False}},
@@ -132,30 +134,30 @@ def schemathesis_config(
     }
 
 
-def fuzz_api(
-    spec: Mapping[str, Any], target: Target, *, cases: int, seed: int = 1, max_rounds: int = 4
-) -> FuzzReport:
+def fuzz_api(spec: Mapping[str, Any], target: Target, *, cases: int, seed: int = 1, max_rounds: int = 4) -> FuzzReport:
     """Send at least ``cases`` negative requests to ``target`` and judge every answer."""
     report = FuzzReport(target.api)
     judge = EnvelopeJudge(spec, target.api)
     operations = sum(1 for item in (spec.get("paths") or {}).values() for key in item if key in HTTP_METHODS)
     started = time.monotonic()
+    # Round 0 is the coverage phase alone (a fixed set of cases); fuzzing rounds then fill up to `cases`.
     while report.cases < cases and report.rounds < max_rounds:
-        remaining = cases - report.cases
-        # Ask a quarter more than the remainder: some operations run out of ways to be broken.
-        per_operation = max(1, math.ceil(remaining * 1.25 / max(operations, 1)))
+        coverage = report.rounds == 0
+        per_operation = max(1, math.ceil((cases - report.cases) / max(operations, 1)))
         config = schemathesis_config(
-            spec, target, max_examples=per_operation, seed=seed + report.rounds, coverage=report.rounds == 0
+            spec, target, max_examples=per_operation, seed=seed + report.rounds, coverage=coverage
         )
         sent = _run_round(spec, config, judge, report)
         report.rounds += 1
-        if sent == 0:
+        if sent == 0 and not coverage:
             break
     report.seconds = time.monotonic() - started
     return report
 
 
-def fuzz_apis(targets: Mapping[str, str], *, cases: int, seed: int = 1, workers: int | None = None) -> dict[str, FuzzReport]:
+def fuzz_apis(
+    targets: Mapping[str, str], *, cases: int, seed: int = 1, workers: int | None = None
+) -> dict[str, FuzzReport]:
     """``fuzz_api`` for every ``{api: target URL}``, one worker process per API, one per core at most.
 
     Each worker is ``python -m reliability.fuzz``, so the caller may run the mock in a thread of

@@ -24,7 +24,8 @@ def spec_path(name: str) -> Path:
 @cache
 def _load_cached(path: str) -> dict[str, Any]:
     with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+        # libyaml's loader when present: the same document, about ten times faster at start-up.
+        data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(data, dict):
         raise SpecError(f"{path}: not a YAML mapping")
     return data

@@ -44,6 +44,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0 and at most 3600 seconds")
+    return value
+
+
 def _int(text: str) -> int:
     try:
         return int(text)
@@ -111,6 +121,13 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument(
         "--check", action="append", default=None, metavar="ID", help="run only this check id (repeatable)"
     )
+    verify.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="seconds to connect and for each read of a request to the target (default: 10)",
+    )
     _run_options(verify, seed_default=None)
     _report_options(verify)
 
@@ -136,6 +153,7 @@ def _options(args: argparse.Namespace) -> RunOptions:
         max_examples=getattr(args, "max_examples", 10),
         seed=getattr(args, "seed", None),
         checks=tuple(args.check) if getattr(args, "check", None) else None,
+        request_timeout=getattr(args, "request_timeout", None),
     )
 
 

@@ -36,6 +36,7 @@ class RunOptions:
     max_examples: int = 10
     seed: int | None = None
     checks: tuple[str, ...] | None = None
+    request_timeout: float | None = None  # seconds; None leaves the checker's default
 
 
 @dataclass(frozen=True)
@@ -124,21 +125,34 @@ def verify_jobs(services: Services, jobs: Sequence[VerifyJob], options: RunOptio
     progress = ProgressPrinter(out, live=wants_live(out, services.environ))
     expected: tuple[type[BaseException], ...] = (CliError, *services.expected_errors)
     run = Run(version=tool_version(), seed=options.seed)
+    # Passed only when given, so a collaborator without the keyword still works with the default.
+    timeout = {} if options.request_timeout is None else {"timeout": options.request_timeout}
     for job in jobs:
         progress.api_started(job.name, job.base_url or job.target or "")
         try:
-            target = services.load_target(api=job.api, base_url=job.base_url, target=job.target)
+            target = services.load_target(api=job.api, base_url=job.base_url, target=job.target, **timeout)
+            # Name the API as the target does from now on, not by the path of its target file.
+            job = VerifyJob(getattr(target, "api", None) or job.api, job.base_url, job.target)
             api_run = services.verify(
                 target,
                 max_examples=options.max_examples,
                 seed=options.seed,
                 checks=list(options.checks) if options.checks else None,
                 progress=progress,
+                **timeout,
             )
         except expected as exc:
             services.stderr.write(f"exportkit: error: {one_line(job.name)}: {error_line(exc)}\n")
             services.stderr.flush()
             api_run = _stopped_api_run(job, error_line(exc))
+        else:
+            if api_run.tool_errors:  # the run went on, but exits 2: say why on stderr too, in one line
+                more = len(api_run.tool_errors) - 1
+                also = f" (and {more} more tool error{'s' if more > 1 else ''}: see the reports)" if more else ""
+                services.stderr.write(
+                    f"exportkit: error: {one_line(job.name)}: {one_line(api_run.tool_errors[0])}{also}\n"
+                )
+                services.stderr.flush()
         progress.api_finished(api_run)
         run.apis.append(api_run)
     return run

@@ -47,7 +47,7 @@ install_pinned() {
         return 0
     fi
     echo "ensure_prism: installing $PRISM_PACKAGE@$PRISM_VERSION with npm into $prefix ..." >&2
-    if ! npm install --silent --no-audit --no-fund --save-exact --prefix "$prefix" "$PRISM_PACKAGE@$PRISM_VERSION" >&2; then
+    if ! npm install --loglevel=error --no-audit --no-fund --save-exact --prefix "$prefix" "$PRISM_PACKAGE@$PRISM_VERSION" >&2; then
         echo "ensure_prism: npm install $PRISM_PACKAGE@$PRISM_VERSION into $prefix failed (see npm's message above)" >&2
         return 1
     fi

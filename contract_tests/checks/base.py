@@ -9,9 +9,10 @@ past. It never passes what it did not exercise: no case counted means not covere
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from contract_tests.checks.answers import unusable_answers
 from contract_tests.client import Exchange
 from contract_tests.errors import Failure, NotCovered, ToolError
 from contract_tests.results import CheckResult, FailureRecord, Outcome, Severity
@@ -84,6 +85,23 @@ class Probe:
         return Failure(self.record(message, expected=expected, observed=observed, exchange=exchange, clause=clause))
 
 
+def judge_answers(session: Session, probe: Probe, exchanges: Sequence[Exchange]) -> None:
+    """Fail the check for each answer among ``exchanges`` that was no usable answer at all.
+
+    However a check ends (even not covered for want of a job), a target that resets, hangs,
+    floods or loops is what the run found, not a gap: it is the target's fault.
+    """
+    cited = {f.curl for f in probe.failures}
+    for found in unusable_answers(session, [e for e in exchanges if e.curl not in cited]):
+        probe.fail(
+            f"{found.label} gave no usable answer: {found.problem}",
+            expected="an HTTP answer within the timeout, with a body under the size cap in its declared media type",
+            observed=found.exchange.describe(),
+            exchange=found.exchange,
+            clause=found.clause,
+        )
+
+
 @dataclass(frozen=True)
 class Check:
     """A domain check: stable id, title, severity, the spec clause it enforces, and its function."""
@@ -107,6 +125,7 @@ def run_check(check: Check, session: Session) -> CheckResult:
         spec_clause=check.clause,
         outcome=Outcome.PASSED,
     )
+    first = len(session.client.exchanges)
     try:
         check.run(session, probe)
     except Failure as failure:
@@ -123,6 +142,7 @@ def run_check(check: Check, session: Session) -> CheckResult:
     except Exception as exc:  # a bug of ours must not look like the target's fault, nor stop the run
         result.outcome = Outcome.ERROR
         result.reason = f"internal error in check {check.id}: {type(exc).__name__}: {exc}"
+    judge_answers(session, probe, session.client.exchanges[first:])
     result.failures = probe.failures
     result.cases = probe.cases
     result.duration_s = round(time.monotonic() - started, 3)
@@ -137,4 +157,4 @@ def run_check(check: Check, session: Session) -> CheckResult:
     return result
 
 
-__all__ = ["MAX_FAILURES_PER_CHECK", "Check", "Probe", "run_check"]
+__all__ = ["MAX_FAILURES_PER_CHECK", "Check", "Probe", "judge_answers", "run_check"]

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from contract_tests import pointers
 from contract_tests.checks.base import Check, Probe
 from contract_tests.checks.downloads import REDIRECTS, call_download, download, error_code, read_download, ready_state
+from contract_tests.client import Exchange
 from contract_tests.errors import NotCovered
 from contract_tests.results import Severity
 from contract_tests.session import Session
@@ -71,6 +72,42 @@ def _as_datetime(value: Any) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _issued_at(session: Session, exchange: Exchange) -> tuple[datetime | None, str]:
+    """When the target answered ``exchange``, by its own clock, and where that came from.
+
+    The target's clock (``GET {clock_url}`` answers ``{"now": ...}``) where it has one, since it
+    may run ahead of real time; else the answer's ``Date`` header. ``(None, why)`` if neither.
+    """
+    if session.states.has_clock:
+        clock = session.client.request("GET", str(session.target.clock_url))
+        now = _as_datetime(clock.data.get("now")) if clock.status == 200 and isinstance(clock.data, dict) else None
+        if now is None:
+            return None, f"the target's clock could not be read ({clock.describe(100)})"
+        return now, "the target's clock"
+    try:
+        return parsedate_to_datetime(exchange.headers["date"]), "the answer's Date header"
+    except (KeyError, TypeError, ValueError):
+        return None, "the answer has no readable Date header and the target no clock_url"
+
+
+def _check_not_stale(session: Session, probe: Probe, exchange: Exchange, url: str, expires: datetime) -> None:
+    """A URL just handed out must not have expired already (a canned example's URL has)."""
+    now, source = _issued_at(session, exchange)
+    if now is None:
+        probe.notes.append(f"whether the URL was still valid when issued is unknown: {source}")
+        return
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    if (now - expires).total_seconds() > EXPIRY_TOLERANCE_S:
+        probe.fail(
+            "the URL had already expired when it was issued",
+            expected=f"a URL valid for its lifetime from now ({now.isoformat()}, by {source})",
+            observed=f"a URL that expired at {expires.isoformat()}: {url[:200]}",
+            exchange=exchange,
+            clause="x-lifecycle.download.lifetime",
+        )
 
 
 def check_ready_download(session: Session, probe: Probe) -> None:
@@ -164,6 +201,9 @@ def check_ready_download(session: Session, probe: Probe) -> None:
                     observed=f"Date {exchange.headers['date']}, expires-at {declared_at}",
                     exchange=exchange,
                 )
+    expires = signed.expires_at or (_as_datetime(declared_at) if declared_at is not pointers.MISSING else None)
+    if expires is not None:
+        _check_not_stale(session, probe, exchange, url, expires)
     if lifetime is None:
         probe.notes.append("the URL's lifetime could not be read from the signature or the answer")
         return

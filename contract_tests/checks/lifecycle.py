@@ -103,24 +103,37 @@ def _step(session: Session, seconds: float) -> None:
         session.sleep(min(seconds, POLL_INTERVAL_S))
 
 
-def walk_created(session: Session, probe: Probe) -> None:
-    """Create a job and poll it along the success path (and past retention, with a clock)."""
+def walk_created(session: Session, probe: Probe) -> list[str]:
+    """Create a job and poll it along the success path (and past retention, with a clock).
+
+    Returns the states the polls saw, in order (a repeated state is listed once per stay).
+    """
     lc = session.lifecycle
     exchange, job = session.create()
     if job is None:
         raise NotCovered(f"could not create a job to follow: {exchange.describe(160)}")
     step = max(lc.durations.values(), default=CLOCK_STEP_S)
-    deadline = session.monotonic() + session.walk_budget_s
+    budget = session.walk_budget_s
+    earlier = session.walk_timed_out(lc.ready)
+    if earlier is not None:
+        # Another check already waited the whole budget for a created job to get ready.
+        probe.notes.append(f"{earlier} (found by an earlier walk in this run), so this walk did not wait")
+        budget = 0.0
+    deadline = session.monotonic() + budget
     previous: str | None = None
+    seen: list[str] = []
     for _ in range(MAX_POLLS):
         poll = session.poll(job)
         judge_poll(session, probe, poll, previous)
         previous = poll.state or previous
+        if poll.state is not None and seen[-1:] != [poll.state]:
+            seen.append(poll.state)
         if poll.state is None or poll.state in lc.terminal or poll.state == lc.ready:
             break
         if session.monotonic() > deadline:
-            probe.notes.append(f"the created job was still {poll.state} after {session.walk_budget_s:g} s")
-            return
+            if earlier is None:
+                probe.notes.append(f"the created job was still {poll.state} after {budget:g} s")
+            return seen
         _step(session, step)
     if previous == lc.ready and session.states.has_clock and lc.expired and lc.retention_seconds is not None:
         session.advance(lc.retention_seconds + 1)
@@ -128,6 +141,8 @@ def walk_created(session: Session, probe: Probe) -> None:
             poll = session.poll(job)
             judge_poll(session, probe, poll, previous)
             previous = poll.state or previous
+            if poll.state is not None and seen[-1:] != [poll.state]:
+                seen.append(poll.state)
             session.advance(step)
         if previous != lc.expired:
             probe.fail(
@@ -137,6 +152,7 @@ def walk_created(session: Session, probe: Probe) -> None:
                 exchange=poll.exchange,
                 clause="x-lifecycle.retentionSeconds",
             )
+    return seen
 
 
 def walk_each_state(session: Session, probe: Probe) -> None:
@@ -161,15 +177,30 @@ def walk_each_state(session: Session, probe: Probe) -> None:
 
 
 def check_lifecycle(session: Session, probe: Probe) -> None:
-    """Both walks; what cannot be walked is noted, not passed."""
+    """Both walks; what cannot be walked is noted, not passed.
+
+    Without provider states the created job's walk is all there is: if it never saw the job
+    move (a stateless mock answers one example state forever), no transition was judged, and
+    the check is not covered rather than passed on a single state.
+    """
+    lc = session.lifecycle
+    seen: list[str] = []
     try:
-        walk_created(session, probe)
+        seen = walk_created(session, probe)
     except NotCovered as gap:
         probe.notes.append(gap.reason)
     if session.states.has_provider:
         walk_each_state(session, probe)
-    else:
-        probe.notes.append("without provider states, only the created job's walk was checked")
+        return
+    probe.notes.append("without provider states, only the created job's walk was checked")
+    if len(seen) < 2 and not probe.failures:
+        if lc.state_pointer is None:
+            why = "the spec exposes no state (x-lifecycle.statePointer is null)"
+        elif seen:
+            why = f"the created {lc.resource} was only ever seen {seen[0]!r}"
+        else:
+            why = f"the created {lc.resource} was never seen in a state"
+        raise NotCovered(f"{why}, so no transition could be judged; " + "; ".join(probe.notes))
 
 
 LIFECYCLE = Check(

@@ -1,6 +1,7 @@
 """``vendor-rules``: the rules a spec declares in ``x-lifecycle.rules``, each optional.
 
-- ``idempotency: {header}``: the same key twice creates one job (the replay names the same id);
+- ``idempotency: {header}``: the same key twice creates one job (the replay names the same id),
+  and another key creates another job;
 - ``nonExportRefused: {status, code}``: download of a job that is not an export (provider state
   ``non-export``) is refused so;
 - ``dedupeRunning: true``: a second create while one is running returns the running one;
@@ -40,6 +41,22 @@ def rule_idempotency(session: Session, probe: Probe, rule: Any) -> None:
             expected=f"{session.lifecycle.id_pointer} = {job.id} again",
             observed=second.describe(),
             exchange=second,
+            clause="x-lifecycle.rules.idempotency",
+        )
+        return
+    # The control: a server answering the same job to every create (a stateless mock's
+    # example) would pass the replay above without replaying anything.
+    other_key = str(uuid.UUID(int=session.rng.getrandbits(128), version=4))
+    third, other = session.create(idempotency_key=other_key)
+    probe.case()
+    if other is None:
+        probe.notes.append(f"idempotency: a create with a new key was not accepted ({third.describe(120)})")
+    elif other.id == job.id:
+        probe.fail(
+            "idempotency: a create with a different key answered the same job, not a new one",
+            expected=f"a new {session.lifecycle.resource}, not {job.id}",
+            observed=third.describe(),
+            exchange=third,
             clause="x-lifecycle.rules.idempotency",
         )
 

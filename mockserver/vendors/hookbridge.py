@@ -10,6 +10,8 @@
 - Download answers 302 to the presigned URL; an expired export 410 ``EXPORT_EXPIRED``
   (under the ``vendor-rules`` fault: 409 ``EXPORT_NOT_READY`` instead).
 - The artifact is a CSV of webhook delivery attempts inside the export's time range.
+- With ``--rate-limits``: 1000 requests a minute per project (API overview page), counted on the
+  mock clock; a call over it is 429 ``RATE_LIMITED`` with ``Retry-After``. Off by default.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from mockserver.artifacts import ArtifactFile, csv_bytes
 from mockserver.clock import rfc3339
 from mockserver.errors import VendorError
 from mockserver.lifecycle import Progress
+from mockserver.ratelimit import RateLimit, WindowQuota
 from mockserver.runtime import ApiRuntime
 from mockserver.store import Job
 from mockserver.vendors import TENANT_NAMES, Call, Derive, Handler, Tenant, Vendor
@@ -35,6 +38,8 @@ CSV_HEADER = (
 )  # fmt: skip
 MESSAGE_STATUSES = ("queued", "delivering", "succeeded", "pending_retry", "failed_permanent")
 DEFAULT_PAGE = 50
+RATE_LIMIT = RateLimit(1000, 60)  # "1000 requests per minute per project" (API overview page)
+QUOTA_NAMESPACE = "hookbridge:quota"  # "<tenant>:<minute>" -> requests counted
 
 
 def _parse_time(text: str, member: str) -> datetime:
@@ -66,6 +71,7 @@ class HookBridge(Vendor):
         "EXPORT_EXPIRED": "Export download link has expired",
         "EXPORT_ACTIVE": "Cannot delete an export that is pending or in progress. Please try again in a moment.",
         "UNAUTHORIZED": "Invalid or missing API key",
+        "RATE_LIMITED": "Rate limit exceeded. Try again later.",
     }
 
     def tenants(self, derive: Derive) -> Sequence[Tenant]:
@@ -195,13 +201,29 @@ class HookBridge(Vendor):
             assert grant is not None  # redirect style: never an "absent" refusal
             return Response(status_code=302, headers={"Location": grant.url})
 
-        return {
+        handlers: dict[str, Handler] = {
             "createExport": create,
             "listExports": list_exports,
             "getExport": get,
             "deleteExport": delete,
             "downloadExport": download,
         }
+        if not api.rate_limits:
+            return handlers
+        quota = WindowQuota(api.store, api.now, RATE_LIMIT, namespace=QUOTA_NAMESPACE, enforce=True)
+        return {op: self.metered(quota, handler) for op, handler in handlers.items()}
+
+    def metered(self, quota: WindowQuota, handler: Handler) -> Handler:
+        """``handler`` behind the project's per-minute quota (one project per tenant)."""
+
+        async def run(call: Call) -> Response:
+            use = quota.take(call.tenant.name)
+            if use.refused:
+                message = self.message("RATE_LIMITED", "rate limit exceeded")
+                raise VendorError(429, "RATE_LIMITED", message, headers={"Retry-After": str(use.retry_after)})
+            return await handler(call)
+
+        return run
 
 
 VENDOR = HookBridge()

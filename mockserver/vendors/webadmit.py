@@ -7,8 +7,9 @@
   identity, template or file, a file under another template, and the framework's validation,
   media-type and JSON errors (``framework_error``). 401 has an empty body (``x-lifecycle``).
 - Every call that passes auth counts against the key's hourly quota on the mock clock
-  (``HourlyQuota``); answers carry ``X-RateLimit-Limit``/``X-RateLimit-Remaining``, and a call
-  over the quota is ``429``.
+  (``HourlyQuota``); answers always carry ``X-RateLimit-Limit``/``X-RateLimit-Remaining`` (the
+  spec declares them on every answer), and a call over the quota is ``429`` when the server runs
+  with rate limits on (``--rate-limits``); off, it is served with ``X-RateLimit-Remaining: 0``.
 - Dedupe: a create for an identity and template whose last run is still running returns that
   run (201, its current state). Under the ``vendor-rules`` fault every create starts a new run.
 - ``getExportFile`` carries ``download_url`` only while ``available``, a new URL on every call.
@@ -29,6 +30,7 @@ from starlette.responses import Response
 
 from mockserver.artifacts import ArtifactFile, csv_bytes
 from mockserver.errors import VendorError
+from mockserver.ratelimit import RateLimit, WindowQuota
 from mockserver.runtime import ApiRuntime
 from mockserver.store import Job, Store
 from mockserver.vendors import TENANT_NAMES, Call, Derive, Handler, Tenant, Vendor
@@ -97,26 +99,26 @@ class HourlyQuota:
     """Calls per API key per clock hour (``api_rate_limit.html``), counted in the store.
 
     The window is the injected clock's hour, so advancing the mock clock starts a new one, and the
-    count survives a restart on SQLite.
+    count survives a restart on SQLite (``mockserver.ratelimit.WindowQuota``). ``enforce=False``
+    (the server's default, no ``--rate-limits``) keeps counting but never refuses.
     """
 
-    def __init__(self, store: Store, now: Callable[[], float], limit: int = RATE_LIMIT_PER_HOUR) -> None:
-        self.store = store
-        self.now = now
+    def __init__(
+        self, store: Store, now: Callable[[], float], limit: int = RATE_LIMIT_PER_HOUR, *, enforce: bool = True
+    ) -> None:
         self.limit = limit
+        self.window = WindowQuota(
+            store, now, RateLimit(limit, RATE_WINDOW_SECONDS), namespace=QUOTA_NAMESPACE, enforce=enforce
+        )
 
     def take(self, tenant: Tenant) -> Quota:
-        """Count one call of ``tenant``'s key; raise 429 when the hour's quota is used up."""
-        window = int(self.now() // RATE_WINDOW_SECONDS)
-        slot = f"{tenant.name}:{window}"  # one key per tenant
-        used = int(self.store.get_value(QUOTA_NAMESPACE, slot) or 0)
-        quota = Quota(self.limit, used, float((window + 1) * RATE_WINDOW_SECONDS))
-        if used >= self.limit:
-            retry = max(int(quota.resets_at - self.now()), 1)
-            headers = {**quota.headers(), "Retry-After": str(retry)}
+        """Count one call of ``tenant``'s key (one key per tenant); raise 429 when refused."""
+        use = self.window.take(tenant.name)
+        quota = Quota(use.limit, use.used, use.resets_at)
+        if use.refused:
+            headers = {**quota.headers(), "Retry-After": str(use.retry_after)}
             raise VendorError(429, "RATE_LIMITED", "Rate Limit Exceeded", headers=headers)
-        self.store.put_value(QUOTA_NAMESPACE, slot, str(used + 1))
-        return replace(quota, used=used + 1)
+        return quota
 
     def metered(self, handler: Handler) -> Handler:
         """``handler`` counted against the quota, its answer (or error) carrying the quota headers."""
@@ -247,7 +249,7 @@ class WebAdmit(Vendor):
 
     def operations(self, api: ApiRuntime) -> Mapping[str, Handler]:
         book = directory(api.derive)
-        quota = HourlyQuota(api.store, api.now)
+        quota = HourlyQuota(api.store, api.now, enforce=api.rate_limits)
 
         def identity(call: Call, identity_id: Any) -> Identity:
             owners = TENANT_NAMES if not api.rules.isolate_tenants else (call.tenant.name,)

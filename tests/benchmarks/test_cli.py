@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.cli import QUICK_SIZES, build_parser, main, settings_from_args
+from benchmarks.runner import mock_argv
 from benchmarks.settings import DEFAULT_SIZES, BenchSettings
 
 
@@ -51,3 +52,9 @@ def test_bad_options_exit_2_with_a_message(argv: list[str], capsys: pytest.Captu
 def test_values_out_of_range_exit_2_before_measuring(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--connections", "0", "--quiet"]) == 2
     assert "threads <= connections" in capsys.readouterr().err
+
+
+def test_the_mock_is_started_as_a_user_would_with_the_chosen_apis() -> None:
+    assert mock_argv(settings(), 8080)[1:] == ["-m", "mockserver", "--port", "8080"]
+    chosen = mock_argv(settings("--api", "spaaza"), "PORT")[1:]
+    assert chosen == ["-m", "mockserver", "--port", "PORT", "--api", "spaaza"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -64,3 +65,18 @@ def test_readings_of_this_process() -> None:
 
 def test_nothing_answers_on_a_free_port() -> None:
     assert answers("127.0.0.1", free_port(), "/", timeout=0.2) is None
+
+
+def start_then_get_killed(pool: ServerPool, port: int, logdir: Path, pids: list[int]) -> None:
+    pids.append(pool.start("files", http_server(port), port=port, logdir=logdir, timeout=30).pid)
+    os.kill(os.getpid(), signal.SIGTERM)  # what `kill` or a CI timeout sends the harness
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_servers_and_the_handlers_are_put_back(tmp_path: Path) -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    pids: list[int] = []
+    with pytest.raises(KeyboardInterrupt), ServerPool(lambda message: None) as pool:
+        start_then_get_killed(pool, free_port(), tmp_path, pids)
+    assert gone(pids[0])
+    assert signal.getsignal(signal.SIGTERM) is before

@@ -33,8 +33,10 @@ def test_top_limits_the_lists_and_rendering_shows_percentages() -> None:
 
 def test_no_samples_and_bad_lines() -> None:
     assert summarise_folded("\n").samples == 0
-    with pytest.raises(ValueError, match="line 2"):
-        summarise_folded("a;b 1\nnot a count line\n")
+    summary = summarise_folded("a;b 1\nnot a count line\n")  # py-spy may print a garbled frame name
+    assert (summary.samples, summary.skipped) == (1, 1)
+    with pytest.raises(ValueError, match="no line is 'stack count'"):
+        summarise_folded("not a count line\n")
 
 
 def test_samples_without_a_python_frame_are_counted_apart() -> None:

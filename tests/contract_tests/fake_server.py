@@ -19,7 +19,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-EPOCH = datetime(2025, 1, 1, tzinfo=UTC)
 TOKENS = {"key-primary-0001": "primary", "key-secondary-0002": "secondary"}
 CONNECTIONS = {"primary": "00000000-0000-4000-8000-000000000001", "secondary": "00000000-0000-4000-8000-000000000002"}
 LIFETIME_S = 60
@@ -62,9 +61,12 @@ class FakeVendor:
     idempotency: dict[tuple[str, str], str] = field(default_factory=dict)
     request_ids: itertools.count[int] = field(default_factory=itertools.count)
     base_url: str = ""
+    # Virtual time 0 is the real start time, as the mock's clock is real time plus an offset:
+    # a URL signed "now" must not look long expired next to the server's own Date header.
+    epoch: datetime = field(default_factory=lambda: datetime.now(UTC).replace(microsecond=0))
 
     def iso(self, at: float | None) -> str | None:
-        return None if at is None else (EPOCH + timedelta(seconds=at)).isoformat().replace("+00:00", "Z")
+        return None if at is None else (self.epoch + timedelta(seconds=at)).isoformat().replace("+00:00", "Z")
 
     def problem(self, status: int, code: str, title: str) -> JSONResponse:
         rid = f"req-{next(self.request_ids)}"
@@ -110,7 +112,7 @@ class FakeVendor:
         }
 
     def sign(self, job_id: str, signed_at: float, lifetime: int) -> str:
-        date = (EPOCH + timedelta(seconds=int(signed_at))).strftime("%Y%m%dT%H%M%SZ")
+        date = (self.epoch + timedelta(seconds=int(signed_at))).strftime("%Y%m%dT%H%M%SZ")
         signature = hmac.new(self.secret, f"{job_id}|{date}|{lifetime}".encode(), hashlib.sha256).hexdigest()
         query = f"X-Amz-Date={date}&X-Amz-Expires={lifetime}&X-Amz-Signature={signature}"
         return f"{self.base_url}/_storage/{job_id}.csv?{query}"
@@ -188,7 +190,7 @@ class FakeVendor:
         if not hmac.compare_digest(good, signature) and "url-tamper" not in self.breaks:
             return denied
         try:
-            signed = (datetime.strptime(date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC) - EPOCH).total_seconds()
+            signed = (datetime.strptime(date, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC) - self.epoch).total_seconds()
         except ValueError:
             return denied
         if self.now > signed + int(expires or 0) and "url-expiry" not in self.breaks:

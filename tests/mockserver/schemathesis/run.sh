@@ -1,24 +1,34 @@
 #!/usr/bin/env bash
-# Run Schemathesis (all checks, all phases) against a fresh mock, for curaeai and hookbridge.
-# Usage: tests/mockserver/schemathesis/run.sh [max-examples]   (from the repository root)
+# Run Schemathesis' CLI (all checks, all phases) against a fresh mock, by hand, with the same
+# configuration tests/mockserver/test_schemathesis_cli.py derives (derive.py, from the spec and
+# the mock's target description). The test is what CI runs; this is for reading the output live.
+# Usage (from anywhere): tests/mockserver/schemathesis/run.sh [max-examples] [api ...]
+#   PORT=8765 SEED=20260521 tests/mockserver/schemathesis/run.sh 30 webadmit
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$HERE/../../.." && pwd)"
 PY="$ROOT/.venv/bin/python"
 PORT="${PORT:-8765}"
-EXAMPLES="${1:-30}"
-"$PY" -m mockserver --port "$PORT" --api curaeai --api hookbridge --time-scale 100 >/tmp/exportkit-mock.log 2>&1 &
+SEED="${SEED:-20260521}"
+EXAMPLES="${1:-15}"
+shift || true
+APIS=("$@")
+[ ${#APIS[@]} -gt 0 ] || APIS=(curaeai hookbridge carevalidate spaaza webadmit)
+
+WORK="$(mktemp -d)"  # Schemathesis leaves caches in its working folder; the configs hold credentials
+"$PY" -m mockserver --port "$PORT" --time-scale 100 >"$WORK/mock.log" 2>&1 &
 MOCK=$!
-WORK="$(mktemp -d)"  # Schemathesis and Hypothesis leave caches in the working folder
-trap 'kill "$MOCK"; rm -rf "$WORK"' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/_control/health" >/dev/null && break; sleep 0.2; done
+trap 'kill "$MOCK" 2>/dev/null; rm -rf "$WORK"' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/_control/health" >/dev/null && break; sleep 0.2; done
+curl -sf "http://127.0.0.1:$PORT/_control/health" >/dev/null || { echo "the mock did not start:"; cat "$WORK/mock.log"; exit 2; }
+
 status=0
-for api in ${APIS:-curaeai hookbridge}; do
-  target="$(curl -sf "http://127.0.0.1:$PORT/_control/$api/target")"
-  export EXPORTKIT_TOKEN="$("$PY" -c 'import json,sys; t=json.load(sys.stdin)["tenants"]["primary"]; print(next(iter(t["credentials"].values())))' <<<"$target")"
-  export EXPORTKIT_CONNECTION_ID="$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["tenants"]["primary"]["fixtures"].get("connectionId", ""))' <<<"$target")"
-  (cd "$WORK" && "$ROOT/.venv/bin/schemathesis" --config-file "$HERE/$api.toml" run "$ROOT/specs/$api.yaml" \
+for api in "${APIS[@]}"; do
+  config="$(cd "$ROOT" && "$PY" -m tests.mockserver.schemathesis.derive \
+      --target "http://127.0.0.1:$PORT/_control/$api/target" --out "$WORK/$api")"
+  echo "=== $api ($config)"
+  (cd "$WORK/$api" && "$ROOT/.venv/bin/schemathesis" --config-file "$config" run "$ROOT/specs/$api.yaml" \
       --url "http://127.0.0.1:$PORT/$api" --checks all --phases examples,coverage,fuzzing,stateful \
-      --max-examples "$EXAMPLES") || status=$?
+      --max-examples "$EXAMPLES" --seed "$SEED") || status=$?
 done
 exit "$status"
