@@ -31,6 +31,7 @@ typecheck: $(STAMP)
 
 unit: $(STAMP) $(SPECTRAL)
 	sh tools/ensure_chromium.sh >/dev/null
+	sh tools/ensure_prism.sh >/dev/null
 	$(BIN)/pytest
 
 ## The README's test command: lint, strict types, then the whole suite.

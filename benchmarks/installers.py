@@ -1,8 +1,8 @@
 """Bring the load generator and the comparison servers onto the machine, pinned, on first use.
 
 - wrk from Debian's packages (``apt-get install wrk``; needs root, as the project's machines are);
-- Prism (``@stoplight/prism-cli``) from npm into ``.venv/prism``, apart from the Spectral install
-  of the Makefile in ``.venv/node`` so neither touches the other's ``package.json``;
+- Prism (``@stoplight/prism-cli``) from npm into ``.venv/node``, the one npm prefix of the project
+  (Spectral and ``tools/ensure_prism.sh`` use it too, at the same pinned version);
 - py-spy (only for ``--profile``) from PyPI into the project's ``.venv``.
 
 wrk is required: without it nothing can be measured. Prism and py-spy are optional: when they

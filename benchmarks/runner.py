@@ -239,7 +239,7 @@ def run_benchmark(settings: BenchSettings, log: Log, command: Sequence[str]) -> 
     report = BenchReport(_now(), list(command), settings.to_json(), Machine.detect())
     wrk = ensure_wrk(log)
     prism = (
-        ensure_prism(settings.root / ".venv" / "prism", log)
+        ensure_prism(settings.root / ".venv" / "node", log)
         if settings.with_prism
         else Tool("prism", None, note="skipped (--no-prism)")
     )

@@ -42,6 +42,7 @@ from reliability.errors import Finding
 from reliability.recipes import HTTP_METHODS, Target
 from specs import API_NAMES, load_spec
 
+PACKAGE_PARENT = Path(__file__).resolve().parents[1]
 MAX_FINDINGS = 25  # findings kept per API: enough to see the pattern, short enough to read
 
 
@@ -176,7 +177,9 @@ def fuzz_apis(
                     command = [sys.executable, "-m", "reliability.fuzz", "--target", url, "--cases", str(cases),
                                "--seed", str(seed), "--out", str(out)]  # fmt: skip
                     log = (Path(folder) / f"{api}.log").open("wb")
-                    running[api] = (subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT), out)
+                    # cwd: the folder that holds the reliability package, wherever the caller runs from
+                    worker = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=PACKAGE_PARENT)
+                    running[api] = (worker, out)
                     log.close()
                 for api, (process, out) in list(running.items()):
                     if process.poll() is None:

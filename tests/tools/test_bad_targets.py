@@ -35,7 +35,8 @@ import pytest
 
 from contract_tests.client import Exchange
 from contract_tests.fuzz_faults import worker_crashes_recorded
-from contract_tests.results import Outcome, Run
+from contract_tests.results import ApiRun, Outcome, Run
+from tests.tools.fakes import FakeWorld, services_for
 from tools.cli import main
 from tools.reports import json as json_report
 from tools.services import default_services
@@ -443,6 +444,32 @@ def test_a_bad_target_url_is_one_line_and_exit_2(name: str, tmp_path: Path) -> N
     assert re.search(expected, line), line
     (api,) = json_report.load(tmp_path / "results.json").apis
     assert api.tool_errors == [line.split(f"{url}: ", 1)[1]]
+
+
+def test_a_run_that_ends_with_tool_errors_says_why_in_one_line(tmp_path: Path) -> None:
+    def verify_with_tool_errors(target: object, **options: object) -> ApiRun:
+        problems = ["schemathesis:not_a_server_error: Schemathesis could not run: boom", "auth: internal error"]
+        return ApiRun("curaeai", "http://127.0.0.1:9/curaeai", [], {}, tool_errors=problems)
+
+    services, out, err = services_for(FakeWorld())
+    services = replace(services, verify=verify_with_tool_errors)
+    argv = ["verify", "--api", "curaeai", "--base-url", "http://127.0.0.1:9/curaeai", "--report-dir", str(tmp_path)]
+    assert main(argv, services=services) == 2
+    (line,) = err.getvalue().splitlines()
+    assert line == (
+        "exportkit: error: curaeai: schemathesis:not_a_server_error: Schemathesis could not run: boom "
+        "(and 1 more tool error: see the reports)"
+    )
+    assert "Result: tool errors stopped part of the run (exit 2)" in out.getvalue()
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "9999"])
+def test_a_bad_request_timeout_is_a_usage_error(value: str, tmp_path: Path) -> None:
+    services, _, err = services_for(FakeWorld())
+    argv = ["verify", "--api", "curaeai", "--base-url", "http://127.0.0.1:9", "--report-dir", str(tmp_path)]
+    assert main([*argv, "--request-timeout", value], services=services) == 2
+    (line,) = err.getvalue().splitlines()
+    assert line.startswith("exportkit: error: argument --request-timeout: ")
 
 
 def test_json_nested_too_deep_to_parse_is_not_json() -> None:
