@@ -37,6 +37,7 @@ from mockserver.clock import Clock
 from mockserver.control import ControlPlane, base_url_of, restore_clock
 from mockserver.envelopes import ErrorRenderer, request_id_for
 from mockserver.errors import ConfigError, VendorError
+from mockserver.fastpath import FastPath, tenant_for_credential
 from mockserver.faults import FaultBook
 from mockserver.limits import OperationIndex, RequestLimitMiddleware, RequestLimits
 from mockserver.runtime import ApiRuntime
@@ -81,10 +82,12 @@ def build_server(
     specs: Mapping[str, Mapping[str, Any] | Path] | None = None,
     rate_limits: bool = False,
     limits: RequestLimits | None = None,
+    fast_path: bool = True,
 ) -> MockServer:
     """Build the app and keep hold of its parts; ``create_app`` returns only the app.
 
     ``vendors`` and ``specs`` replace the registry and ``specs/`` (tests serve fixture APIs).
+    ``fast_path=False`` sends every request through Connexion (``mockserver.fastpath``).
     """
     names = list(apis) if apis is not None else (list(vendors) if vendors else available_apis())
     if not names:
@@ -138,6 +141,17 @@ def build_server(
             status_code=response.status_code, mimetype=response.media_type, body=response.body, headers=headers
         )
 
+    async def fast_error(request: Request, exc: Exception) -> Response:
+        # the same answer Connexion builds from on_error's ConnexionResponse
+        answer = await on_error(request, exc)
+        return Response(answer.body, answer.status_code, answer.headers, answer.content_type)
+
+    if fast_path and not validate_responses:  # inside the limits: they have checked headers and read the body
+        app.add_middleware(
+            FastPath, position=MiddlewarePosition.BEFORE_EXCEPTION, runtimes=runtimes, objects=objects,
+            on_error=fast_error,
+        )  # fmt: skip
+
     for exc_type in (ProblemException, HTTPException, UnicodeDecodeError, Exception):
         app.add_error_handler(exc_type, on_error)
     return MockServer(app, runtimes, store, clock, signer, faults)
@@ -156,6 +170,7 @@ def create_app(
     specs: Mapping[str, Mapping[str, Any] | Path] | None = None,
     rate_limits: bool = False,
     limits: RequestLimits | None = None,
+    fast_path: bool = True,
 ) -> Any:
     """One ``connexion.AsyncApp`` serving ``apis`` (default: every spec with a vendor module).
 
@@ -170,11 +185,13 @@ def create_app(
         rate_limits: refuse calls over a documented quota with 429 (hookbridge 1000 a minute per
             project, webadmit 5000 an hour per key, on the mock clock); off by default.
         limits: header, body and body-time limits (``mockserver.limits.RequestLimits()`` by default).
+        fast_path: answer the hot reads without Connexion's per-request machinery, with the same
+            answers (``mockserver.fastpath``); ``False`` sends every request through Connexion.
     """
     return build_server(
         apis, store=store, clock=clock, signer=signer, seed=seed, failure_rate=failure_rate,
         validate_responses=validate_responses, vendors=vendors, specs=specs, rate_limits=rate_limits,
-        limits=limits,
+        limits=limits, fast_path=fast_path,
     ).app  # fmt: skip
 
 
@@ -237,9 +254,7 @@ def _security_map(runtime: ApiRuntime) -> dict[str, type]:
         name = next((n for n, s in schemes.items() if s == scheme), "")
 
         def check(value: str) -> dict[str, str] | None:
-            tenant = runtime.vendor.authenticate(runtime, name, value)
-            if tenant is None and not runtime.rules.check_credentials:
-                tenant = runtime.tenants["primary"]
+            tenant = tenant_for_credential(runtime, name, value)
             return None if tenant is None else {"sub": tenant.name, "tenant": tenant.name}
 
         return check
