@@ -144,7 +144,7 @@ def build_server(
     async def fast_error(request: Request, exc: Exception) -> Response:
         # the same answer Connexion builds from on_error's ConnexionResponse
         answer = await on_error(request, exc)
-        return Response(answer.body, answer.status_code, answer.headers, answer.content_type)
+        return Response(answer.body, answer.status_code, answer.headers, answer.mimetype)
 
     if fast_path and not validate_responses:  # inside the limits: they have checked headers and read the body
         app.add_middleware(
