@@ -35,7 +35,7 @@ STEP = 1 / TIME_SCALE
 
 @pytest.fixture(scope="module")
 def mock_session() -> Iterator[MockHandle]:
-    with running_mock([API], seed=11, time_scale=TIME_SCALE, validate_responses=True) as handle:
+    with running_mock([API], seed=11, time_scale=TIME_SCALE, validate_responses=True, rate_limits=True) as handle:
         yield handle
 
 
