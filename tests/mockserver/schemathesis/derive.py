@@ -1,6 +1,6 @@
 """The Schemathesis CLI configuration of one API, derived from its spec and a target description.
 
-Nothing in it is kept by hand but ``EXCLUSIONS`` (each explained in ``README.md`` beside this file):
+Nothing per vendor is kept by hand but ``EXCLUSIONS`` (each explained in ``README.md`` beside this file):
 
 - **credentials**: every tenant of the target becomes a Web Fuzzing Commons user whose fixed
   headers are its credentials, placed as the spec's security schemes say (http bearer ->
@@ -11,6 +11,7 @@ Nothing in it is kept by hand but ``EXCLUSIONS`` (each explained in ``README.md`
   chain or identity) and the stateful phase never reaches a job.
 - **x-lifecycle.schemaValidRejections**: statuses a schema-valid request may still get join
   ``positive_data_acceptance``'s expected statuses of that operation.
+- **checks**: all of them (``ALL_CHECKS``, what ``--checks all`` selects), less ``EXCLUSIONS``.
 
 From the command line (``run.sh`` does this)::
 
@@ -120,6 +121,8 @@ def derive_config(spec: Mapping[str, Any], target: Mapping[str, Any], *, user: s
     except SpecError as exc:
         raise DerivationError(api, "x-lifecycle", str(exc)) from exc
     fixtures = tenants[user].get("fixtures") or {}
+    if not isinstance(fixtures, Mapping):
+        raise DerivationError(api, f"tenants.{user}.fixtures", "must be a mapping")
     wfc: dict[str, Any] = {"user": user}
     if len(tenants) >= 2:  # object_level_authorization needs a second identity; Schemathesis refuses one peer
         wfc["peers"] = [str(name) for name in tenants]
