@@ -28,7 +28,8 @@ from reliability.errors import Finding, HarnessError, MockStartError, RecipeErro
 from reliability.figures import FiguresFile
 from reliability.fuzz import FuzzReport, fuzz_api, fuzz_apis
 from reliability.ledger import Ledger
-from reliability.load import LoadOptions, LoadReport, run_load
+from reliability.load import LoadOptions, run_load
+from reliability.load_report import LoadReport
 from reliability.process import MockProcess
 from reliability.recipes import ApiRecipe, Target
 from reliability.scenario import ScenarioReport, run_scenario

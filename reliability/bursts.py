@@ -1,9 +1,10 @@
 """Identical creates at the same instant: does the server still make exactly one job?
 
-``burst`` opens ``copies`` connections first, then sends the same create (same tenant, same
-body, same idempotency key) on all of them at once, so the requests really overlap on the
-server instead of queueing behind one connection. The answer is a ``Burst``: how many were
-acknowledged and which job ids came back.
+``burst`` sends the same create (same tenant, same body, same idempotency key) on ``copies``
+connections at once, so the requests really overlap on the server instead of queueing behind
+one connection. A request that gets no answer is sent again, as a client holding an
+idempotency key would (safe by definition: the key names one operation), and counted. The
+answer is a ``Burst``: how many were acknowledged and which job ids came back.
 
     result = asyncio.run(burst(recipe, "primary", key="k-1", copies=50))
     assert result.acknowledged == 50 and len(result.ids) == 1
@@ -30,7 +31,7 @@ class Burst:
     copies: int
     statuses: Counter[int] = field(default_factory=Counter)
     ids: Counter[str] = field(default_factory=Counter)
-    no_answer: int = 0
+    no_answer: int = 0  # tries that got no HTTP answer (each was sent again)
 
     @property
     def acknowledged(self) -> int:
@@ -38,32 +39,38 @@ class Burst:
 
     def summary(self) -> str:
         statuses = dict(sorted(self.statuses.items()))
-        return f"{self.api} {self.tenant} key={self.key}: {self.copies} sent, answers {statuses}, ids {dict(self.ids)}"
+        return (
+            f"{self.api} {self.tenant} key={self.key}: {self.copies} sent ({self.no_answer} sent again), "
+            f"answers {statuses}, ids {dict(self.ids)}"
+        )
 
 
-async def burst(recipe: ApiRecipe, tenant: str, *, key: str, copies: int, timeout: float = 60.0) -> Burst:
+async def burst(
+    recipe: ApiRecipe, tenant: str, *, key: str, copies: int, timeout: float = 60.0, tries: int = 3
+) -> Burst:
     """Send ``copies`` identical creates of ``tenant`` at once, each on its own connection."""
     result = Burst(recipe.api, tenant, key, copies)
     planned = recipe.create(tenant, key=key)
     url = recipe.target.base_url + planned.path
     limits = httpx.Limits(max_connections=copies, max_keepalive_connections=copies)
     async with httpx.AsyncClient(timeout=timeout, limits=limits) as http:
-        # Warm one connection per request first, so the creates leave together.
-        await asyncio.gather(*(http.get(recipe.target.base_url + "/", headers=planned.headers) for _ in range(copies)))
         start = asyncio.Event()
 
         async def one() -> None:
             await start.wait()
-            try:
-                response = await http.request(planned.method, url, headers=planned.headers, json=planned.json)
-            except httpx.TransportError:
-                result.no_answer += 1
+            for _ in range(tries):
+                try:
+                    response = await http.request(planned.method, url, headers=planned.headers, json=planned.json)
+                except httpx.TransportError:
+                    result.no_answer += 1
+                    continue
+                result.statuses[response.status_code] += 1
+                if 200 <= response.status_code < 300:
+                    job_id = recipe.job_id(response.json())
+                    result.ids[job_id or "<no id>"] += 1
                 return
-            result.statuses[response.status_code] += 1
-            if 200 <= response.status_code < 300:
-                job_id = recipe.job_id(response.json())
-                result.ids[job_id or "<no id>"] += 1
 
+        # Every task waits on one event, so all the connections are opened in the same instant.
         tasks = [asyncio.create_task(one()) for _ in range(copies)]
         await asyncio.sleep(0)
         start.set()

@@ -47,6 +47,7 @@ class EnvelopeJudge:
         self.api = api
         self.envelope = Lifecycle.from_spec(spec, api).errors
         self._operations: dict[tuple[str, str], Mapping[str, Any]] = {}
+        self._validators: dict[tuple[str, str, int], OAS30Validator | None] = {}
         for path, item in (spec.get("paths") or {}).items():
             for method, op in item.items():
                 if isinstance(op, Mapping) and "responses" in op:
@@ -82,6 +83,10 @@ class EnvelopeJudge:
             op_id = self.operation_id(method, path_template) or ""
             if status not in DOCUMENTED_SERVER_ERRORS.get((self.api, op_id), frozenset()):
                 found.append(f"server error {status}")
+        if method.upper() == "HEAD":  # an answer to HEAD has no body by definition: only its media type
+            if media_type(content_type) not in ("", self.envelope.media_type):
+                found.append(f"media type {content_type!r}, expected {self.envelope.media_type}")
+            return found
         if status in self.envelope.empty_body_statuses:
             if body.strip():
                 found.append(f"{status} must have an empty body, got {body[:120]!r}")
@@ -101,16 +106,23 @@ class EnvelopeJudge:
                 found.append(f"{self.envelope.status_pointer} is {stated!r}, the HTTP status is {status}")
         if not self.envelope.code_pointer and not (isinstance(document, Mapping) and document):
             found.append(f"error body is not a non-empty JSON object: {body[:120]!r}")
-        schema = self.documented_schema(method, path_template, status)
-        if schema is not None:
-            found += self._schema_problems(schema, document)
+        validator = self._validator(method, path_template, status)
+        if validator is not None:
+            found += self._schema_problems(validator, document)
         return found
 
-    def _schema_problems(self, schema: Mapping[str, Any], document: Any) -> list[str]:
-        # The spec's components travel with the schema so its $refs resolve; OAS30Validator knows
-        # OpenAPI 3.0's own keywords (nullable), which plain JSON Schema would misread.
-        wrapped = {**schema, "components": self.spec.get("components") or {}}
-        validator = OAS30Validator(wrapped)
+    def _validator(self, method: str, path_template: str, status: int) -> OAS30Validator | None:
+        key = (method.upper(), path_template, status)
+        if key not in self._validators:
+            schema = self.documented_schema(method, path_template, status)
+            # The spec's components travel with the schema so its $refs resolve; OAS30Validator knows
+            # OpenAPI 3.0's own keywords (nullable), which plain JSON Schema would misread.
+            wrapped = {**schema, "components": self.spec.get("components") or {}} if schema is not None else None
+            self._validators[key] = OAS30Validator(wrapped) if wrapped is not None else None
+        return self._validators[key]
+
+    @staticmethod
+    def _schema_problems(validator: OAS30Validator, document: Any) -> list[str]:
         return [
             f"not the documented schema: {error.message[:160]} at /{'/'.join(map(str, error.absolute_path))}"
             for error in validator.iter_errors(document)

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from reliability.envelope import EnvelopeJudge
-from reliability.errors import Finding
+from reliability.errors import Finding, HarnessError
 from reliability.recipes import HTTP_METHODS, Target
 from specs import API_NAMES, load_spec
 
@@ -82,19 +82,30 @@ class FuzzReport:
 
     def to_json(self) -> dict[str, Any]:
         """Figures and findings, for a worker to hand its report back."""
-        return {"api": self.api, **self.figures(), "seconds": self.seconds, "engine_errors": self.engine_errors,
-                "by_operation": dict(self.by_operation), "findings": [vars(f) for f in self.findings]}  # fmt: skip
+        return {
+            **self.figures(),
+            "api": self.api,
+            "seconds": self.seconds,
+            "engine_errors": self.engine_errors,
+            "by_operation": dict(self.by_operation),
+            "findings": [vars(f) for f in self.findings],
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> FuzzReport:
+        """The report ``to_json`` wrote (raises ``KeyError``/``TypeError``/``ValueError`` if it is not one)."""
+        counters = {name: int(data[name]) for name in ("cases", "rounds", "no_response", "accepted",
+                                                       "server_errors", "envelope_violations")}  # fmt: skip
         return cls(
-            api=str(data["api"]), cases=int(data["cases"]), rounds=int(data["rounds"]), seconds=float(data["seconds"]),
-            by_phase=Counter(data["by_phase"]), by_status=Counter({int(k): v for k, v in data["by_status"].items()}),
-            by_operation=Counter(data["by_operation"]), no_response=int(data["no_response"]),
-            accepted=int(data["accepted"]), server_errors=int(data["server_errors"]),
-            envelope_violations=int(data["envelope_violations"]),
-            findings=[Finding(**f) for f in data["findings"]], engine_errors=list(data["engine_errors"]),
-        )  # fmt: skip
+            api=str(data["api"]),
+            seconds=float(data["seconds"]),
+            by_phase=Counter(data["by_phase"]),
+            by_status=Counter({int(k): v for k, v in data["by_status"].items()}),
+            by_operation=Counter(data["by_operation"]),
+            findings=[Finding(**f) for f in data["findings"]],
+            engine_errors=list(data["engine_errors"]),
+            **counters,
+        )
 
     def record(self, finding: Finding) -> None:
         if len(self.findings) < MAX_FINDINGS:
@@ -135,23 +146,29 @@ def schemathesis_config(
     }
 
 
-def fuzz_api(spec: Mapping[str, Any], target: Target, *, cases: int, seed: int = 1, max_rounds: int = 4) -> FuzzReport:
+def fuzz_api(spec: Mapping[str, Any], target: Target, *, cases: int, seed: int = 1, max_rounds: int = 6) -> FuzzReport:
     """Send at least ``cases`` negative requests to ``target`` and judge every answer."""
     report = FuzzReport(target.api)
     judge = EnvelopeJudge(spec, target.api)
     operations = sum(1 for item in (spec.get("paths") or {}).values() for key in item if key in HTTP_METHODS)
     started = time.monotonic()
-    # Round 0 is the coverage phase alone (a fixed set of cases); fuzzing rounds then fill up to `cases`.
+    # Round 0 is the coverage phase alone (a fixed set of cases); fuzzing rounds then fill up to
+    # `cases`, spread over the operations that still yield new cases (some run out early).
+    productive = operations
     while report.cases < cases and report.rounds < max_rounds:
         coverage = report.rounds == 0
-        per_operation = max(1, math.ceil((cases - report.cases) / max(operations, 1)))
+        remaining = cases - report.cases
+        per_operation = max(1, math.ceil(remaining / max(productive, 1) * (1.0 if report.rounds <= 1 else 1.1)))
         config = schemathesis_config(
             spec, target, max_examples=per_operation, seed=seed + report.rounds, coverage=coverage
         )
+        before = Counter(report.by_operation)
         sent = _run_round(spec, config, judge, report)
         report.rounds += 1
-        if sent == 0 and not coverage:
-            break
+        if not coverage:
+            productive = sum(1 for label, n in report.by_operation.items() if n - before[label] >= per_operation)
+            if sent == 0:
+                break
     report.seconds = time.monotonic() - started
     return report
 
@@ -174,8 +191,8 @@ def fuzz_apis(
                 while pending and len(running) < limit:
                     api, url = pending.pop(0)
                     out = Path(folder) / f"{api}.json"
-                    command = [sys.executable, "-m", "reliability.fuzz", "--target", url, "--cases", str(cases),
-                               "--seed", str(seed), "--out", str(out)]  # fmt: skip
+                    options = ["--target", url, "--cases", str(cases), "--seed", str(seed), "--out", str(out)]
+                    command = [sys.executable, "-m", "reliability.fuzz", *options]
                     log = (Path(folder) / f"{api}.log").open("wb")
                     # cwd: the folder that holds the reliability package, wherever the caller runs from
                     worker = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=PACKAGE_PARENT)
@@ -252,12 +269,13 @@ def _judge_one(
     report.accepted += status < 400
     content_type = (response.headers.get("content-type") or [None])[0]  # Schemathesis lowercases names
     problems = judge.problems(str(request.method), template, status, content_type, bytes(response.content or b""))
-    if status >= 500 and any(p.startswith("server error") for p in problems):
-        report.server_errors += 1
-    if problems:
-        report.envelope_violations += 1 if any(not p.startswith("server error") for p in problems) else 0
-        report.record(Finding("server-error" if status >= 500 else "envelope", judge.api, where,
-                              f"{status}: " + "; ".join(problems)))  # fmt: skip
+    if not problems:
+        return
+    crashed = any(p.startswith("server error") for p in problems)
+    report.server_errors += crashed
+    report.envelope_violations += any(not p.startswith("server error") for p in problems)
+    check = "server-error" if crashed else "envelope"
+    report.record(Finding(check, judge.api, where, f"{status}: " + "; ".join(problems)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -268,10 +286,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help="write the report here as JSON (default: print it)")
     args = parser.parse_args(argv)
-    if "://" in args.target:
-        target = Target.from_url(args.target)
-    else:
-        target = Target.from_dict(json.loads(Path(args.target).read_text(encoding="utf-8")), args.target)
+    try:
+        if "://" in args.target:
+            target = Target.from_url(args.target)
+        else:
+            target = Target.from_dict(json.loads(Path(args.target).read_text(encoding="utf-8")), args.target)
+    except (HarnessError, OSError, ValueError) as exc:
+        print(f"reliability.fuzz: {exc}", file=sys.stderr)
+        return 2
     if target.api not in API_NAMES:
         parser.error(f"unknown API {target.api!r}; known: {', '.join(API_NAMES)}")
     report = fuzz_api(load_spec(target.api), target, cases=args.cases, seed=args.seed)

@@ -28,6 +28,7 @@ from reliability.errors import MockStartError
 BANNER = re.compile(r"exportkit mock serving (http://\S+?)\s")
 START_TIMEOUT = 60.0  # seconds; generous, a loaded CI runner imports Connexion slowly
 STOP_TIMEOUT = 10.0
+SECRET_ENV = "EXPORTKIT_SIGNING_SECRET"  # what `python -m mockserver` reads (mockserver.cli.SECRET_ENV)
 
 
 class MockProcess:
@@ -62,11 +63,15 @@ class MockProcess:
     # -- life cycle ------------------------------------------------------------------------------
     def command(self) -> list[str]:
         api_args = [arg for api in self.apis for arg in ("--api", api)]
-        return [
-            sys.executable, "-m", "mockserver", "--host", "127.0.0.1", "--port", str(self.port),
-            "--store", self.store, "--time-scale", str(self.time_scale), "--seed", str(self.seed),
-            "--signing-secret", self.signing_secret, *api_args, *self.extra_args,
-        ]  # fmt: skip
+        options = {
+            "--host": "127.0.0.1",
+            "--port": str(self.port),
+            "--store": self.store,
+            "--time-scale": str(self.time_scale),
+            "--seed": str(self.seed),
+        }
+        flat = [part for pair in options.items() for part in pair]
+        return [sys.executable, "-m", "mockserver", *flat, *api_args, *self.extra_args]
 
     def start(self) -> None:
         """Start the process and wait until ``/_control/health`` answers (``MockStartError`` if not)."""
@@ -79,7 +84,7 @@ class MockProcess:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 cwd=self.cwd,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                env=self._environment(),
             )
         self.starts += 1
         deadline = time.monotonic() + START_TIMEOUT
@@ -146,6 +151,11 @@ class MockProcess:
         return "\n".join(text.splitlines()[-lines:])
 
     # -- internals ----------------------------------------------------------------------------------
+    def _environment(self) -> dict[str, str]:
+        # The secret goes in the environment, not on the command line where `ps` would show it.
+        # The same secret on every start keeps URLs signed before a kill valid after the restart.
+        return {**os.environ, SECRET_ENV: self.signing_secret, "PYTHONUNBUFFERED": "1"}
+
     def _read_banner(self, offset: int) -> None:
         try:
             with self.log.open("rb") as handle:

@@ -145,11 +145,14 @@ class ApiRecipe:
         lifecycle = Lifecycle.from_spec(spec, target.api)
         ops = lifecycle.operations
         return cls(
-            target.api, spec, lifecycle, target,
-            operation(spec, ops.create, target.api),
-            operation(spec, ops.status, target.api),
-            operation(spec, ops.download, target.api),
-        )  # fmt: skip
+            api=target.api,
+            spec=spec,
+            lifecycle=lifecycle,
+            target=target,
+            create_op=operation(spec, ops.create, target.api),
+            status_op=operation(spec, ops.status, target.api),
+            download_op=operation(spec, ops.download, target.api),
+        )
 
     # -- requests -----------------------------------------------------------------------------
     def auth_headers(self, tenant: str) -> dict[str, str]:

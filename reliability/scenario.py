@@ -22,7 +22,8 @@ from typing import Any
 
 from reliability.errors import Finding
 from reliability.ledger import Ledger
-from reliability.load import Deadline, LoadOptions, LoadReport, run_clients
+from reliability.load import Deadline, LoadOptions, run_clients
+from reliability.load_report import LoadReport
 from reliability.process import MockProcess
 from reliability.recipes import ApiRecipe, Target
 from reliability.verify import VerifyReport, verify

@@ -11,15 +11,18 @@ import itertools
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from mockserver.store import Job, SqliteStore
+from reliability.ledger import Ledger
 from specs import Lifecycle
 
 EVERYTHING = 10**9
+TENANTS = ("primary", "secondary")
 
 
-def stored_jobs(path: Path, apis: Iterable[str], tenants: Iterable[str] = ("primary", "secondary")) -> list[Job]:
+def stored_jobs(path: Path, apis: Iterable[str], tenants: Iterable[str] = TENANTS) -> list[Job]:
     """Every job of ``apis`` in the store at ``path`` (the mock must be stopped)."""
     store = SqliteStore(path)
     try:
@@ -45,6 +48,38 @@ def by_owner(jobs: Iterable[Job]) -> dict[tuple[str, str], set[str]]:
     for job in jobs:
         found[(job.api, job.tenant)].add(job.id)
     return dict(found)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The store against the ledger, per ``api/tenant``: acknowledged but missing, kept but never told."""
+
+    lost: dict[str, set[str]]
+    unacknowledged: dict[str, set[str]]
+
+    def count(self, which: str) -> int:
+        return sum(len(ids) for ids in getattr(self, which).values())
+
+    def by_api(self, which: str) -> dict[str, int]:
+        found: dict[str, int] = defaultdict(int)
+        for owner, ids in getattr(self, which).items():
+            found[owner.split("/", 1)[0]] += len(ids)
+        return dict(found)
+
+
+def compare(ledger: Ledger, jobs: Iterable[Job], apis: Iterable[str]) -> Comparison:
+    """What the clients were told (``ledger``) against what the store kept (``jobs``)."""
+    stored = by_owner(jobs)
+    lost: dict[str, set[str]] = {}
+    unacknowledged: dict[str, set[str]] = {}
+    for api in apis:
+        for tenant in TENANTS:
+            told, kept = ledger.ids(api, tenant), stored.get((api, tenant), set())
+            if told - kept:
+                lost[f"{api}/{tenant}"] = told - kept
+            if kept - told:
+                unacknowledged[f"{api}/{tenant}"] = kept - told
+    return Comparison(lost, unacknowledged)
 
 
 def overlapping_runs(jobs: Iterable[Job], lifecycle: Lifecycle, slot_members: tuple[str, ...]) -> list[str]:

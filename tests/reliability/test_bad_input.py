@@ -73,8 +73,10 @@ def test_the_judge_names_what_is_wrong(api: str, status: int, content_type: str,
 
 def test_the_judge_passes_the_documented_envelopes() -> None:
     curaeai = EnvelopeJudge(load_spec("curaeai"), "curaeai")
-    body = (b'{"type":"https://curaeai.com/problems/not-found","title":"Not Found","status":404,'
-            b'"detail":"Records export not found.","instance":"/x","code":"NOT_FOUND","retryable":false}')  # fmt: skip
+    body = (
+        b'{"type":"https://curaeai.com/problems/not-found","title":"Not Found","status":404,'
+        b'"detail":"Records export not found.","instance":"/x","code":"NOT_FOUND","retryable":false}'
+    )
     assert curaeai.problems("GET", CURAEAI_STATUS, 404, "application/problem+json", body) == []
     webadmit = EnvelopeJudge(load_spec("webadmit"), "webadmit")
     assert webadmit.problems("GET", "/api/v1/exports", 401, None, b"") == []

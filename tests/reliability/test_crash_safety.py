@@ -24,7 +24,7 @@ from reliability.figures import render
 from reliability.load import LoadOptions
 from reliability.process import MockProcess
 from reliability.scenario import run_scenario
-from tests.reliability.audit import by_owner, integrity, stored_jobs
+from tests.reliability.audit import compare, integrity, stored_jobs
 from tests.reliability.conftest import ROOT, Figures, served_apis
 
 
@@ -39,22 +39,15 @@ def test_kill_9_during_load_loses_no_acknowledged_job(tmp_path: Path, budget: Bu
         report = asyncio.run(run_scenario(mock, apis, options, kills=budget.crash_kills))
         kills = mock.kills
     jobs = stored_jobs(db, apis)
-    stored = by_owner(jobs)
-    lost: dict[str, list[str]] = {}
-    orphans: dict[str, int] = {}
-    for api in apis:
-        for tenant in ("primary", "secondary"):
-            told, kept = report.ledger.ids(api, tenant), stored.get((api, tenant), set())
-            if told - kept:
-                lost[f"{api}/{tenant}"] = sorted(told - kept)[:5]
-            orphans[api] = orphans.get(api, 0) + len(kept - told)
+    store = compare(report.ledger, jobs, apis)
+    orphans = store.by_api("unacknowledged")
     in_doubt = dict(report.load.creates_in_doubt)
     after_last_kill = report.load.creates_acknowledged - (report.kills[-1].acknowledged_before if report.kills else 0)
     result = {
         **report.figures(),
         "sqlite_integrity": integrity(db),
         "stored_jobs": len(jobs),
-        "lost_from_store": sum(map(len, lost.values())),
+        "lost_from_store": store.count("lost"),
         "unacknowledged_in_store": orphans,
         "creates_acknowledged_after_last_restart": after_last_kill,
     }
@@ -63,7 +56,7 @@ def test_kill_9_during_load_loses_no_acknowledged_job(tmp_path: Path, budget: Bu
 
     assert kills == budget.crash_kills, f"{kills} kills happened, {budget.crash_kills} were planned"
     findings = "\n".join(str(f) for f in report.findings()[:30])
-    assert not lost, f"acknowledged jobs missing from the store: {lost}\n{findings}"
+    assert not store.lost, f"acknowledged jobs missing from the store: {store.lost}\n{findings}"
     assert report.verification.lost == 0, f"acknowledged jobs not served after the restart:\n{findings}"
     assert not report.findings(), findings
     assert report.load.server_errors == 0, findings
