@@ -125,13 +125,7 @@ def build_server(
     app.add_url_rule(STORAGE_ROUTE, endpoint="storage", view_func=objects.get, methods=list(STORAGE_METHODS))
 
     renderer = ErrorRenderer(runtimes)
-    app.add_middleware(
-        RequestLimitMiddleware,
-        position=MiddlewarePosition.BEFORE_EXCEPTION,  # refusals are rendered by the middleware itself
-        limits=limits or RequestLimits(),
-        index=OperationIndex({name: runtime.spec for name, runtime in runtimes.items()}),
-        renderer=renderer,
-    )
+    limits = limits or RequestLimits()
 
     async def on_error(request: Any, exc: Exception) -> ConnexionResponse:
         starlette_request = getattr(request, "_starlette_request", request)
@@ -146,11 +140,18 @@ def build_server(
         answer = await on_error(request, exc)
         return Response(answer.body, answer.status_code, answer.headers, answer.mimetype)
 
-    if fast_path and not validate_responses:  # inside the limits: they have checked headers and read the body
+    if fast_path and not validate_responses:  # outermost: it passes on anything over the header limit
         app.add_middleware(
             FastPath, position=MiddlewarePosition.BEFORE_EXCEPTION, runtimes=runtimes, objects=objects,
-            on_error=fast_error,
+            on_error=fast_error, header_bytes=limits.header_bytes,
         )  # fmt: skip
+    app.add_middleware(
+        RequestLimitMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,  # refusals are rendered by the middleware itself
+        limits=limits,
+        index=OperationIndex({name: runtime.spec for name, runtime in runtimes.items()}),
+        renderer=renderer,
+    )
 
     for exc_type in (ProblemException, HTTPException, UnicodeDecodeError, Exception):
         app.add_error_handler(exc_type, on_error)

@@ -11,6 +11,7 @@ a test can move all jobs at once (``advance``) and a restart resumes from the st
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Callable
@@ -87,12 +88,18 @@ def _checked(seconds: float, *, allow_negative: bool) -> float:
 
 def rfc3339(epoch_seconds: float) -> str:
     """``2024-05-01T12:00:00Z`` (whole seconds, UTC): the form every vendor here prints."""
-    return datetime.fromtimestamp(math.floor(epoch_seconds), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _utc_text(math.floor(epoch_seconds), "%Y-%m-%dT%H:%M:%SZ")
 
 
 def compact_utc(epoch_seconds: float) -> str:
     """``20240501T120000Z``: the date form of SigV4 and GCS V4 signatures."""
-    return datetime.fromtimestamp(math.floor(epoch_seconds), UTC).strftime("%Y%m%dT%H%M%SZ")
+    return _utc_text(math.floor(epoch_seconds), "%Y%m%dT%H%M%SZ")
+
+
+@functools.lru_cache(maxsize=1024)
+def _utc_text(second: int, form: str) -> str:
+    # a pure function of its arguments, called ~10 times per rendered export: memoised by second
+    return datetime.fromtimestamp(second, UTC).strftime(form)
 
 
 def parse_compact_utc(text: str) -> float | None:

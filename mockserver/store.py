@@ -15,6 +15,7 @@ Small vendor data (idempotency keys, uploads, the clock offset) goes in a namesp
 
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 import threading
@@ -92,6 +93,12 @@ class MemoryStore:
         self._values: dict[tuple[str, str], str] = {}
         self._seqs: dict[str, int] = {}
         self._lock = threading.Lock()
+        # A page of a tenant's jobs must not cost a scan of every job: per (api, tenant), entries
+        # (seq, -arrival, id) in ascending order; walked backwards they give newest first, and jobs
+        # of equal seq in arrival order, as sorting ``_jobs`` by seq did.
+        self._by_tenant: dict[tuple[str, str], list[tuple[int, int, str]]] = {}
+        self._arrival: dict[tuple[str, str], int] = {}
+        self._arrivals = 0
 
     def next_seq(self, api: str) -> int:
         with self._lock:
@@ -99,22 +106,46 @@ class MemoryStore:
             return self._seqs[api]
 
     def put_job(self, job: Job) -> None:
-        self._jobs[(job.api, job.id)] = job
+        key = (job.api, job.id)
+        with self._lock:
+            old = self._jobs.get(key)
+            if old is not None:
+                self._unindex(old)
+            else:
+                self._arrivals += 1
+                self._arrival[key] = self._arrivals
+            self._jobs[key] = job
+            bisect.insort(self._by_tenant.setdefault((job.api, job.tenant), []), self._entry(job))
+
+    def _entry(self, job: Job) -> tuple[int, int, str]:
+        return (job.seq, -self._arrival[(job.api, job.id)], job.id)
+
+    def _unindex(self, job: Job) -> None:
+        entries = self._by_tenant.get((job.api, job.tenant), [])
+        entry = self._entry(job)
+        at = bisect.bisect_left(entries, entry)
+        if at < len(entries) and entries[at] == entry:
+            del entries[at]
 
     def get_job(self, api: str, job_id: str) -> Job | None:
         return self._jobs.get((api, job_id))
 
     def list_jobs(self, api: str, tenant: str, *, before_seq: int | None, limit: int) -> list[Job]:
-        found = [
-            job
-            for job in self._jobs.values()
-            if job.api == api and job.tenant == tenant and (before_seq is None or job.seq < before_seq)
-        ]
-        found.sort(key=lambda job: job.seq, reverse=True)
-        return found[:limit]
+        with self._lock:
+            entries = self._by_tenant.get((api, tenant), [])
+            end = len(entries) if before_seq is None else bisect.bisect_left(entries, (before_seq,))
+            start = 0 if limit < 0 else max(0, end - limit)  # a negative limit slices as it did on the list
+            found = [self._jobs[(api, job_id)] for _, _, job_id in reversed(entries[start:end])]
+            return found[:limit] if limit < 0 else found
 
     def delete_job(self, api: str, job_id: str) -> bool:
-        return self._jobs.pop((api, job_id), None) is not None
+        with self._lock:
+            job = self._jobs.pop((api, job_id), None)
+            if job is None:
+                return False
+            self._unindex(job)
+            del self._arrival[(api, job_id)]
+            return True
 
     def get_value(self, namespace: str, key: str) -> str | None:
         return self._values.get((namespace, key))
@@ -127,6 +158,8 @@ class MemoryStore:
             self._jobs.clear()
             self._values.clear()
             self._seqs.clear()
+            self._by_tenant.clear()
+            self._arrival.clear()
 
     def close(self) -> None:
         """Nothing to release."""

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -115,6 +116,13 @@ class Organisation:
 
 def directory(derive: Derive) -> dict[str, Organisation]:
     """Every tenant's organisation; stable for a seed."""
+    return dict(_directory(derive.seed, derive.api))
+
+
+@functools.lru_cache(maxsize=64)
+def _directory(seed: int, api: str) -> dict[str, Organisation]:
+    # dozens of sha256-derived ids, read on every authenticated call: built once per seed and API
+    derive = Derive(seed, api)
     found = {}
     for tenant in TENANT_NAMES:
         patients = tuple(
@@ -145,20 +153,27 @@ def sign_jwt(derive: Derive, claims: Mapping[str, Any]) -> str:
 
 def read_jwt(derive: Derive, token: str, now: float) -> dict[str, Any] | None:
     """The claims of a patient-portal token signed with the seed's key and not expired at ``now``."""
-    parts = token.split(".")
-    if not token.isascii() or len(parts) != 3:
-        return None
-    mac = hmac.new(_jwt_key(derive), f"{parts[0]}.{parts[1]}".encode(), hashlib.sha512).digest()
-    if not hmac.compare_digest(_b64url(mac), parts[2]):
+    payload = _signed_payload(derive.seed, derive.api, token)
+    if payload is None:
         return None
     try:
-        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (ValueError, binascii.Error):
         return None
     if not isinstance(claims, dict) or claims.get("type") != "patient-portal":
         return None
     expires = claims.get("exp")
     return claims if expires is None or (isinstance(expires, int) and now < expires) else None
+
+
+@functools.lru_cache(maxsize=256)
+def _signed_payload(seed: int, api: str, token: str) -> str | None:
+    # the HMAC check is pure and runs twice per call (security, then the handler): memoised
+    parts = token.split(".")
+    if not token.isascii() or len(parts) != 3:
+        return None
+    mac = hmac.new(_jwt_key(Derive(seed, api)), f"{parts[0]}.{parts[1]}".encode(), hashlib.sha512).digest()
+    return parts[1] if hmac.compare_digest(_b64url(mac), parts[2]) else None
 
 
 def fixture_patient(tenant: Tenant) -> str:
