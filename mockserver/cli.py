@@ -100,13 +100,13 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_server(app: Any) -> uvicorn.Server:
+def uvicorn_server(app: Any, *, log_level: str = "warning") -> uvicorn.Server:
     """The server ``serve`` runs: uvloop and httptools (installed with uvicorn's extras on Linux
     and macOS) cut its own share of each request; no access log; plain asyncio/h11 elsewhere."""
     fast = {name: importlib.util.find_spec(name) is not None for name in ("uvloop", "httptools")}
     config = uvicorn.Config(
         app,
-        log_level="warning",
+        log_level=log_level,
         access_log=False,
         lifespan="off",
         loop="uvloop" if fast["uvloop"] else "asyncio",

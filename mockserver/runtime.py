@@ -11,7 +11,7 @@ import base64
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,15 +116,25 @@ class ApiRuntime:
         return str(uuid.UUID(int=value))
 
     def create_job(
-        self, tenant: Tenant, attrs: Mapping[str, Any], *, fail: bool | None = None, state: str | None = None
+        self,
+        tenant: Tenant,
+        attrs: Mapping[str, Any],
+        *,
+        fail: bool | None = None,
+        state: str | None = None,
+        records: Callable[[Job], Sequence[tuple[str, str, str]]] | None = None,
     ) -> Job:
-        """Store a new job owned by ``tenant``: on its planned trail, or held in ``state``."""
+        """Store a new job owned by ``tenant``: on its planned trail, or held in ``state``.
+
+        ``records(job)`` gives ``(namespace, key, value)`` entries written in the same commit as the
+        job (an idempotency key, a dedupe slot), so a crash cannot keep one without the other.
+        """
         now = self.now()
         seq = self.store.next_seq(self.name)
         job_id = self.new_id(seq, now)
         trail = self.engine.forced(state, now) if state else self.engine.plan(now, job_key=job_id, fail=fail)
         job = Job(self.name, job_id, tenant.name, seq, min(now, trail[0][1]), trail, dict(attrs))
-        self.store.put_job(job)
+        self.store.put_job(job, values=records(job) if records else ())
         return job
 
     def not_found(self) -> VendorError:

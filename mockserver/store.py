@@ -19,7 +19,7 @@ import bisect
 import json
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -64,7 +64,9 @@ class Store(Protocol):
         """A new number, increasing per API (ordering, integer ids)."""
         ...
 
-    def put_job(self, job: Job) -> None: ...
+    def put_job(self, job: Job, *, values: Sequence[tuple[str, str, str]] = ()) -> None:
+        """Store ``job`` and, in the same commit, ``(namespace, key, value)`` records that point at it."""
+        ...
 
     def get_job(self, api: str, job_id: str) -> Job | None: ...
 
@@ -105,8 +107,10 @@ class MemoryStore:
             self._seqs[api] = self._seqs.get(api, 0) + 1
             return self._seqs[api]
 
-    def put_job(self, job: Job) -> None:
+    def put_job(self, job: Job, *, values: Sequence[tuple[str, str, str]] = ()) -> None:
         key = (job.api, job.id)
+        for namespace, name, value in values:
+            self.put_value(namespace, name, value)
         with self._lock:
             old = self._jobs.get(key)
             if old is not None:
@@ -207,11 +211,20 @@ class SqliteStore:
         )
         return int(rows[0][0])
 
-    def put_job(self, job: Job) -> None:
-        self._write(
-            "INSERT OR REPLACE INTO jobs (api, id, tenant, seq, data) VALUES (?, ?, ?, ?, ?)",
-            (job.api, job.id, job.tenant, job.seq, job.encode()),
-        )
+    def put_job(self, job: Job, *, values: Sequence[tuple[str, str, str]] = ()) -> None:
+        # One transaction: a crash never keeps a job without its records (idempotency, dedupe).
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO jobs (api, id, tenant, seq, data) VALUES (?, ?, ?, ?, ?)",
+                    (job.api, job.id, job.tenant, job.seq, job.encode()),
+                )
+                self._db.executemany("INSERT OR REPLACE INTO kv (ns, key, value) VALUES (?, ?, ?)", values)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
 
     def _job(self, api: str, row: Any) -> Job:
         try:

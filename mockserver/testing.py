@@ -101,12 +101,14 @@ def running_mock(
     validate_responses: bool = False,
     rate_limits: bool = False,
     limits: RequestLimits | None = None,
+    fast_path: bool = True,
 ) -> Iterator[MockHandle]:
     """Start the mock on 127.0.0.1 (a free port unless ``port`` is given); stop it on exit.
 
     ``validate_responses`` makes Connexion check every answer against the spec (a 500 if not);
     ``rate_limits`` refuses calls over the documented quotas (``--rate-limits``); ``limits``
-    replaces the default header, body and body-time limits (``mockserver.limits``).
+    replaces the default header, body and body-time limits (``mockserver.limits``);
+    ``fast_path=False`` sends every request through Connexion (``--no-fast-path``).
     """
     server = build_server(
         apis,
@@ -117,9 +119,11 @@ def running_mock(
         validate_responses=validate_responses,
         rate_limits=rate_limits,
         limits=limits,
+        fast_path=fast_path,
     )
     sock = bind_socket("127.0.0.1", port)
-    uvicorn = uvicorn_server(server.app)
+    # Embedded in a test or a demo: malformed requests a fuzzer sends are expected, not news.
+    uvicorn = uvicorn_server(server.app, log_level="error")
     thread = threading.Thread(target=uvicorn.run, kwargs={"sockets": [sock]}, name="exportkit-mock", daemon=True)
     thread.start()
     handle = MockHandle(f"http://127.0.0.1:{sock.getsockname()[1]}", server)

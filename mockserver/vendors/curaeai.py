@@ -150,9 +150,13 @@ class CuraeAi(Vendor):
                 "format": body.get("format", "fhir_ndjson"),
                 "includeRawFhir": bool(body.get("includeRawFhir", False)),
             }
-            job = api.create_job(call.tenant, attrs)
-            record = {"h": digest, "j": job.id, "t": job.created}
-            api.store.put_value(IDEMPOTENCY_NAMESPACE, slot, json.dumps(record))
+            job = api.create_job(
+                call.tenant,
+                attrs,
+                records=lambda job: [
+                    (IDEMPOTENCY_NAMESPACE, slot, json.dumps({"h": digest, "j": job.id, "t": job.created}))
+                ],
+            )
             return self._created(api, call, job)
 
         async def status(call: Call) -> Response:

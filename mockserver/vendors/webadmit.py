@@ -291,8 +291,7 @@ class WebAdmit(Vendor):
             callbacks = [c for c in (call.params.get("callback"), body.get("callback")) if c]
             attrs = {"user_identity_id": owner.id, "export_id": chosen.id, "export_name": chosen.name,
                      **({"callbacks": list(dict.fromkeys(callbacks))} if callbacks else {})}  # fmt: skip
-            job = api.create_job(call.tenant, attrs)
-            api.store.put_value(RUNNING_NAMESPACE, slot, job.id)
+            job = api.create_job(call.tenant, attrs, records=lambda job: [(RUNNING_NAMESPACE, slot, job.id)])
             return api.json(call, {"export_files": self.summary(api, job, api.progress(job).state)}, 201)
 
         async def get(call: Call) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,3 +81,19 @@ def test_open_store_refuses_unknown_locations(location: str) -> None:
 def test_open_store_refuses_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         open_store(f"sqlite:{tmp_path}/nope/mock.db")
+
+
+def test_job_and_its_records_commit_together(store: Store) -> None:
+    store.put_job(job("a", 1), values=[("curaeai:idempotency", "primary:k1", '{"j": "a"}')])
+    assert store.get_job("curaeai", "a") is not None
+    assert store.get_value("curaeai:idempotency", "primary:k1") == '{"j": "a"}'
+
+
+def test_sqlite_keeps_neither_when_a_record_fails(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "s.sqlite")
+    unbindable: object = object()  # sqlite3 cannot store it: the transaction must roll back
+    with pytest.raises(sqlite3.Error, match=r"bind|type"):
+        store.put_job(job("a", 1), values=[("ns", "k", unbindable)])  # type: ignore[list-item]
+    assert store.get_job("curaeai", "a") is None
+    assert store.get_value("ns", "k") is None
+    store.close()
