@@ -10,9 +10,7 @@ auth, no validation and no state, under the same uvicorn configuration as the mo
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -20,8 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from benchmarks.payloads import Payload, load_payloads
-from mockserver.cli import bind_socket, uvicorn_server
+from benchmarks.payloads import Payload, health, serve_payloads
 
 
 def create_bare_app(payloads: Sequence[Payload]) -> Starlette:
@@ -37,28 +34,15 @@ def create_bare_app(payloads: Sequence[Payload]) -> Starlette:
         return endpoint
 
     routes = [Route(p.path.split("?", 1)[0], endpoint_for(p), methods=["GET"]) for p in payloads]
-    routes.append(Route("/_bare/health", _health, methods=["GET"]))
+    routes.append(Route("/_bare/health", health, methods=["GET"]))
     return Starlette(routes=routes)
-
-
-async def _health(request: Request) -> Response:
-    return Response(b'{"status":"ok"}', 200, media_type="application/json")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m benchmarks.bare_app --port N --payloads FILE``."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bare_app", description=__doc__.split("\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--payloads", type=Path, required=True, help="JSON file written by the harness")
-    args = parser.parse_args(argv)
-    app = create_bare_app(load_payloads(args.payloads))
-    sock = bind_socket(args.host, args.port)
-    try:
-        uvicorn_server(app).run(sockets=[sock])
-    finally:
-        sock.close()
-    return 0
+    return serve_payloads(
+        argv, prog="python -m benchmarks.bare_app", description=__doc__.split("\n")[0], build=create_bare_app
+    )
 
 
 if __name__ == "__main__":

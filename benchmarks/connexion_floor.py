@@ -11,17 +11,14 @@ lowest the mock can go while Connexion stays in its request path.
 
 from __future__ import annotations
 
-import argparse
 import copy
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from starlette.responses import Response
 
-from benchmarks.payloads import Payload, load_payloads
-from mockserver.cli import bind_socket, uvicorn_server
+from benchmarks.payloads import Payload, health, serve_payloads
 from specs import load_spec
 
 with warnings.catch_warnings():
@@ -75,28 +72,15 @@ def create_floor_app(payloads: Sequence[Payload]) -> Any:
             resolver=Resolver(function_resolver=lambda op_id, known=by_operation: _handler(known.get(op_id))),
             security_map={"bearer": _AnyBearer, "apiKey": _AnyApiKey},
         )
-    app.add_url_rule("/_floor/health", endpoint="health", view_func=_health, methods=["GET"])
+    app.add_url_rule("/_floor/health", endpoint="health", view_func=health, methods=["GET"])
     return app
-
-
-async def _health(request: Any) -> Response:
-    return Response(b'{"status":"ok"}', 200, media_type="application/json")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m benchmarks.connexion_floor --port N --payloads FILE``."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.connexion_floor", description=__doc__.split("\n")[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--payloads", type=Path, required=True, help="JSON file written by the harness")
-    args = parser.parse_args(argv)
-    app = create_floor_app(load_payloads(args.payloads))
-    sock = bind_socket(args.host, args.port)
-    try:
-        uvicorn_server(app).run(sockets=[sock])
-    finally:
-        sock.close()
-    return 0
+    return serve_payloads(
+        argv, prog="python -m benchmarks.connexion_floor", description=__doc__.split("\n")[0], build=create_floor_app
+    )
 
 
 if __name__ == "__main__":

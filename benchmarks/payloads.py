@@ -7,9 +7,10 @@ that ``bare_app`` and ``connexion_floor`` read at start-up.
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,3 +69,30 @@ def load_payloads(path: Path) -> list[Payload]:
         return [Payload.from_json(raw) for raw in json.loads(path.read_text(encoding="utf-8"))]
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"{path}: not a payload file written by the benchmark: {exc}") from exc
+
+
+async def health(request: Any) -> Any:
+    """``{"status": "ok"}``: the readiness probe of the comparison servers."""
+    from starlette.responses import Response
+
+    return Response(b'{"status":"ok"}', 200, media_type="application/json")
+
+
+def serve_payloads(
+    argv: Sequence[str] | None, *, prog: str, description: str, build: Callable[[list[Payload]], Any]
+) -> int:
+    """The ``main`` of a comparison server: ``--port N --payloads FILE``, served like the mock is."""
+    from mockserver.cli import bind_socket, uvicorn_server
+
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--payloads", type=Path, required=True, help="JSON file written by the harness")
+    args = parser.parse_args(argv)
+    app = build(load_payloads(args.payloads))
+    sock = bind_socket(args.host, args.port)
+    try:
+        uvicorn_server(app).run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0
