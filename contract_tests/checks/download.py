@@ -9,7 +9,15 @@ from urllib.parse import urlsplit
 
 from contract_tests import pointers
 from contract_tests.checks.base import Check, Probe
-from contract_tests.checks.downloads import REDIRECTS, call_download, download, error_code, read_download, ready_state
+from contract_tests.checks.downloads import (
+    REDIRECTS,
+    call_download,
+    documented,
+    download,
+    error_code,
+    read_download,
+    ready_state,
+)
 from contract_tests.client import Exchange
 from contract_tests.errors import NotCovered
 from contract_tests.results import Severity
@@ -52,7 +60,7 @@ def check_readiness_gate(session: Session, probe: Probe) -> None:
             probe.notes.append(f"{state}: the job moved on to {now} before it could be checked")
             continue
         probe.case()
-        expected = f"HTTP {refusal.status}" + (f" with code {refusal.code}" if refusal.code else "")
+        expected = documented(refusal.status, refusal.code)
         if refusal.absent:
             expected += " and no URL member"
         probe.fail(

@@ -80,6 +80,16 @@ def error_code(session: Session, exchange: Exchange) -> Any:
     return pointers.get(exchange.data, pointer)
 
 
+def documented(status: int, code: str | None) -> str:
+    """How a documented answer reads in a failure's ``expected``: ``HTTP 409 with code X``."""
+    return f"HTTP {status}" + (f" with code {code}" if code else "")
+
+
+def answers_as(session: Session, exchange: Exchange, status: int, code: str | None) -> bool:
+    """Whether ``exchange`` is the documented answer: that status and, when one is given, that code."""
+    return exchange.status == status and (not code or error_code(session, exchange) == code)
+
+
 def ready_state(session: Session) -> str:
     """The state a check asks for when it needs a downloadable job."""
     lc = session.lifecycle

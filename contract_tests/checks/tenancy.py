@@ -7,7 +7,7 @@ from typing import Any
 from contract_tests import pointers
 from contract_tests.apimodel import Operation
 from contract_tests.checks.base import Check, Probe
-from contract_tests.checks.downloads import ready_state
+from contract_tests.checks.downloads import documented, ready_state
 from contract_tests.client import Exchange
 from contract_tests.results import Severity
 from contract_tests.session import Session
@@ -69,7 +69,7 @@ def _compare(
     if missing.status != not_found.status and not differences:
         probe.fail(
             f"{op.operation_id}: a missing id is not answered as documented",
-            expected=f"HTTP {not_found.status}" + (f" with code {not_found.code}" if not_found.code else ""),
+            expected=documented(not_found.status, not_found.code),
             observed=missing.describe(200),
             exchange=missing,
             clause="x-lifecycle.tenancy.notFound",

@@ -20,7 +20,7 @@ from typing import Any
 
 from contract_tests import pointers
 from contract_tests.checks.base import Check, Probe
-from contract_tests.checks.downloads import download, error_code, ready_state
+from contract_tests.checks.downloads import answers_as, documented, download, error_code, ready_state
 from contract_tests.errors import NotCovered
 from contract_tests.results import Severity
 from contract_tests.session import Session
@@ -67,11 +67,10 @@ def rule_non_export(session: Session, probe: Probe, rule: Any) -> None:
     job = session.job("non-export")
     answer = download(session, job)
     probe.case()
-    code = error_code(session, answer.exchange)
-    if answer.exchange.status != rule["status"] or (rule.get("code") and code != rule["code"]):
+    if not answers_as(session, answer.exchange, rule["status"], rule.get("code")):
         probe.fail(
             "download of a job that is not an export is not refused as documented",
-            expected=f"HTTP {rule['status']}" + (f" with code {rule['code']}" if rule.get("code") else ""),
+            expected=documented(rule["status"], rule.get("code")),
             observed=answer.exchange.describe(),
             exchange=answer.exchange,
             clause="x-lifecycle.rules.nonExportRefused",
@@ -121,10 +120,10 @@ def rule_expired_gone(session: Session, probe: Probe, rule: Any) -> None:
     answer = download(session, job)
     probe.case()
     got = error_code(session, answer.exchange)
-    if answer.exchange.status != status or (code and got != code):
+    if not answers_as(session, answer.exchange, status, code):
         probe.fail(
             f"download after retention ({lc.retention_seconds} s) is not answered as documented",
-            expected=f"HTTP {status}" + (f" with code {code}" if code else ""),
+            expected=documented(status, code),
             observed=answer.exchange.describe() + ("" if got is pointers.MISSING else f" (code {got!r})"),
             exchange=answer.exchange,
             clause="x-lifecycle.rules.expiredGone",
@@ -143,11 +142,10 @@ def rule_delete_refused(session: Session, probe: Probe, rule: Any) -> None:
             continue
         exchange = session.call(op, credentials=job.credentials, path_params=session.params_for(op, job))
         probe.case()
-        code = error_code(session, exchange)
-        if exchange.status != rule["status"] or (rule.get("code") and code != rule["code"]):
+        if not answers_as(session, exchange, rule["status"], rule.get("code")):
             probe.fail(
                 f"delete of a {state} {session.lifecycle.resource} is not refused as documented",
-                expected=f"HTTP {rule['status']}" + (f" with code {rule['code']}" if rule.get("code") else ""),
+                expected=documented(rule["status"], rule.get("code")),
                 observed=exchange.describe(),
                 exchange=exchange,
                 clause="x-lifecycle.rules.deleteRefused",
@@ -175,11 +173,10 @@ def rule_deleted_gone(session: Session, probe: Probe, rule: Any) -> None:
         op = session.op(role)
         answer = session.call(op, credentials=job.credentials, path_params=session.params_for(op, job))
         probe.case()
-        code = error_code(session, answer)
-        if answer.status != rule["status"] or (rule.get("code") and code != rule["code"]):
+        if not answers_as(session, answer, rule["status"], rule.get("code")):
             probe.fail(
                 f"after delete, {op.operation_id} still answers for the {session.lifecycle.resource}",
-                expected=f"HTTP {rule['status']}" + (f" with code {rule['code']}" if rule.get("code") else ""),
+                expected=documented(rule["status"], rule.get("code")),
                 observed=answer.describe(),
                 exchange=answer,
                 clause="x-lifecycle.rules.deletedGone",
