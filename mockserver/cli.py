@@ -19,6 +19,7 @@ import uvicorn
 from mockserver.app import MockServer, build_server
 from mockserver.clock import VirtualClock
 from mockserver.errors import MockError
+from mockserver.eventloop import loop_factory_name
 from mockserver.signing import SignedUrlSigner
 from mockserver.store import open_store
 
@@ -101,16 +102,16 @@ def bind_socket(host: str, port: int) -> socket.socket:
 
 
 def uvicorn_server(app: Any, *, log_level: str = "warning") -> uvicorn.Server:
-    """The server ``serve`` runs: uvloop and httptools (installed with uvicorn's extras on Linux
-    and macOS) cut its own share of each request; no access log; plain asyncio/h11 elsewhere."""
-    fast = {name: importlib.util.find_spec(name) is not None for name in ("uvloop", "httptools")}
+    """The server ``serve`` runs: uvloop accepting every waiting connection at once
+    (``mockserver.eventloop``) and httptools cut its own share of each request; no access log;
+    plain asyncio/h11 where those are not installed."""
     config = uvicorn.Config(
         app,
         log_level=log_level,
         access_log=False,
         lifespan="off",
-        loop="uvloop" if fast["uvloop"] else "asyncio",
-        http="httptools" if fast["httptools"] else "h11",
+        loop=loop_factory_name(),
+        http="httptools" if importlib.util.find_spec("httptools") is not None else "h11",
     )
     return uvicorn.Server(config)
 

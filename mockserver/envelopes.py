@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver.errors import ClockError, ControlError, StorageError, VendorError
+from mockserver.jsonbody import compact_json
 from mockserver.runtime import ApiRuntime
 
 logger = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class ErrorRenderer:
         if error.status in envelope.empty_body_statuses:
             return Response(b"", error.status, headers)
         body = runtime.vendor.error_body(error, request_id=request_id, path=request.url.path)
-        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        content = compact_json(body)
         return Response(content, error.status, headers, envelope.media_type)
 
     def to_vendor_error(self, exc: Exception, runtime: ApiRuntime | None) -> VendorError:

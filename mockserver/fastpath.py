@@ -20,6 +20,7 @@ the same function Connexion's error handler uses.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -39,6 +40,8 @@ ErrorResponder = Callable[[Request, Exception], Awaitable[Response]]
 
 STORAGE_PATTERN = re.compile(r"/_storage/(?P<provider>[^/]+)/(?P<bucket>[^/]+)/(?P<key>.*)")
 VALID_MEMO = 4096  # parameter texts remembered as valid, per operation
+
+logger = logging.getLogger("mockserver.fastpath")
 
 
 def tenant_for_credential(runtime: ApiRuntime, scheme: str, value: str) -> Tenant | None:
@@ -68,14 +71,22 @@ class FastPath:
         self.objects = objects
         self.on_error = on_error
         self.header_bytes = header_bytes
-        # per API: every spec path's regex, and the fast operation of its GET (or None)
-        self.routes = {name: compile_routes(runtime) for name, runtime in runtimes.items()}
+        # per API and number of path segments (no route regex matches a "/"): every spec path's
+        # regex with that many segments, and the fast operation of its GET (or None)
+        self.routes: dict[tuple[str, int], list[tuple[re.Pattern[str], FastOperation | None]]] = {}
+        for name, runtime in runtimes.items():
+            for pattern, operation in compile_routes(runtime):
+                self.routes.setdefault((name, _segments(pattern)), []).append((pattern, operation))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and self._plain(scope):
-            response = await self._answer(scope, receive)
+            try:
+                response = await self._answer(scope, receive)
+            except Exception:  # outside Connexion's 500 handling: let its path answer
+                logger.exception("the fast path failed on %s; Connexion answers instead", scope["path"])
+                response = None
             if response is not None:
-                await response(scope, receive, send)
+                await _send_response(response, scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -93,7 +104,7 @@ class FastPath:
         if path.startswith("/_storage/"):
             return await self._storage(scope, receive, path)
         api = path[1:].partition("/")[0]
-        routes = self.routes.get(api)
+        routes = self.routes.get((api, path.count("/")))
         if not routes:
             return None
         matched = [(op, m) for pattern, op in routes if (m := pattern.fullmatch(path)) is not None]
@@ -142,6 +153,21 @@ class FastPath:
             return None
 
 
+def _segments(pattern: re.Pattern[str]) -> int:
+    """The number of ``/`` in every path ``pattern`` matches (its parameters match ``[^/]+``)."""
+    return pattern.pattern.replace("[^/]", "").count("/")
+
+
+async def _send_response(response: Response, scope: Scope, receive: Receive, send: Send) -> None:
+    """``await response(scope, receive, send)``, by two ``send`` calls when the body is whole bytes."""
+    body = getattr(response, "body", None)
+    if not isinstance(body, bytes) or response.background is not None:
+        await response(scope, receive, send)  # streamed, or with work after it: Starlette's way
+        return
+    await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 def _single_headers(scope: Scope, wanted: frozenset[bytes]) -> dict[bytes, str] | None:
     """The headers the operation reads, or ``None`` when one of them is repeated."""
     found: dict[bytes, str] = {}
@@ -159,13 +185,14 @@ def _parameters(
 ) -> dict[str, Any] | None:
     """The handler's ``params`` as Connexion would pass them, or ``None`` if anything is doubtful."""
     query: dict[str, str] = {}
-    for key, value in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True):
-        if key in query or not value:
+    raw_query = scope.get("query_string") or b""
+    if raw_query:
+        for key, value in parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True):
+            if key in query or not value:
+                return None
+            query[key] = value
+        if not set(query) <= operation.query_names:
             return None
-        query[key] = value
-    known = {p.name for p in operation.parameters if p.location == "query"}
-    if not set(query) <= known:
-        return None
     params: dict[str, Any] = {}
     for param in operation.parameters:
         if param.location == "path":

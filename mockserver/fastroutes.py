@@ -58,6 +58,7 @@ class FastOperation:
     parameters: tuple[Parameter, ...]
     security: tuple[tuple[Scheme, ...], ...]
     headers_read: frozenset[bytes]
+    query_names: frozenset[str]  # the documented query parameters: any other sends the request to Connexion
     # (parameter, text) -> its value, for texts already found valid: the same ids are read again and again
     valid: dict[tuple[str, str, str], Any] = field(default_factory=dict)
 
@@ -110,7 +111,10 @@ def _compile_operation(
         return None
     read = {b"host", *(s.header for alternative in security for s in alternative)}
     read |= {p.name.lower().encode("latin-1") for p in compiled if p.location == "header"}
-    return FastOperation(runtime, str(operation["operationId"]), handler, pattern, compiled, security, frozenset(read))
+    query = frozenset(p.name for p in compiled if p.location == "query")
+    return FastOperation(
+        runtime, str(operation["operationId"]), handler, pattern, compiled, security, frozenset(read), query
+    )
 
 
 def _compile_parameter(spec: Mapping[str, Any], param: Mapping[str, Any]) -> Parameter | None:

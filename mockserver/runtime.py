@@ -8,7 +8,6 @@ granted a signed download URL exactly as ``x-lifecycle`` says, and answered as J
 from __future__ import annotations
 
 import base64
-import json
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -21,6 +20,7 @@ from mockserver.artifacts import ArtifactCache, ArtifactFile, job_random
 from mockserver.clock import Clock
 from mockserver.errors import ConfigError, VendorError
 from mockserver.faults import FaultBook, Rules
+from mockserver.jsonbody import compact_json
 from mockserver.lifecycle import LifecycleEngine, Progress
 from mockserver.signing import SignedUrlSigner
 from mockserver.store import Job, Store
@@ -240,7 +240,7 @@ class ApiRuntime:
         media_type: str | None = None,
     ) -> Response:
         """A JSON response (compact, UTF-8)."""
-        content = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+        content = compact_json(body)
         return Response(content, status, dict(headers or {}), media_type or "application/json")
 
 

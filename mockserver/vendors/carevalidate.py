@@ -43,6 +43,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from starlette.requests import Request
@@ -153,17 +154,34 @@ def sign_jwt(derive: Derive, claims: Mapping[str, Any]) -> str:
 
 def read_jwt(derive: Derive, token: str, now: float) -> dict[str, Any] | None:
     """The claims of a patient-portal token signed with the seed's key and not expired at ``now``."""
-    payload = _signed_payload(derive.seed, derive.api, token)
+    claims = _claims(derive.seed, derive.api, token)
+    if claims is None or claims.get("type") != "patient-portal":
+        return None
+    expires = claims.get("exp")
+    return dict(claims) if expires is None or (isinstance(expires, int) and now < expires) else None
+
+
+@functools.lru_cache(maxsize=256)
+def _claims(seed: int, api: str, token: str) -> Mapping[str, Any] | None:
+    # pure, and read twice per call (security, then the handler): memoised, read-only
+    payload = _signed_payload(seed, api, token)
     if payload is None:
         return None
     try:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (ValueError, binascii.Error):
         return None
-    if not isinstance(claims, dict) or claims.get("type") != "patient-portal":
-        return None
-    expires = claims.get("exp")
-    return claims if expires is None or (isinstance(expires, int) and now < expires) else None
+    return MappingProxyType(claims) if isinstance(claims, dict) else None
+
+
+@functools.lru_cache(maxsize=256)
+def _patient(seed: int, api: str, organisation: str, user: str) -> tuple[str, Person] | None:
+    """The tenant and patient of ``user`` in ``organisation`` (staff and strangers are nobody's)."""
+    for org in _directory(seed, api).values():
+        patient = org.person(user) if org.id == organisation else None
+        if patient is not None and patient in org.patients:
+            return org.tenant, patient
+    return None
 
 
 @functools.lru_cache(maxsize=256)
@@ -275,13 +293,11 @@ class CareValidate(Vendor):
     def token_owner(self, api: ApiRuntime, token: str) -> tuple[Tenant, Person] | None:
         """The tenant and patient a valid access token belongs to."""
         claims = read_jwt(api.derive, token, api.now())
-        if claims is None:
-            return None
-        for org in directory(api.derive).values():
-            patient = org.person(claims.get("userId")) if org.id == claims.get("organizationId") else None
-            if patient is not None and patient in org.patients:
-                return api.tenant(org.tenant), patient
-        return None
+        organisation, user = (claims or {}).get("organizationId"), (claims or {}).get("userId")
+        if not isinstance(organisation, str) or not isinstance(user, str):
+            return None  # ids are text: nothing else names anybody
+        found = _patient(api.derive.seed, api.derive.api, organisation, user)
+        return (api.tenant(found[0]), found[1]) if found else None
 
     def bearer(self, api: ApiRuntime, request: Request) -> tuple[Tenant, Person] | None:
         kind, _, token = (request.headers.get("Authorization") or "").strip().partition(" ")

@@ -27,6 +27,7 @@ from starlette.responses import Response
 from mockserver.artifacts import ArtifactFile, fhir_observations
 from mockserver.clock import rfc3339
 from mockserver.errors import VendorError
+from mockserver.jsonbody import compact_json
 from mockserver.lifecycle import Progress
 from mockserver.runtime import ApiRuntime
 from mockserver.store import Job
@@ -161,7 +162,7 @@ class CuraeAi(Vendor):
 
         async def status(call: Call) -> Response:
             job = api.find_job(call.tenant, call.params["exportId"])
-            content = json.dumps({"export": self.render(api, job, api.progress(job))}, separators=(",", ":")).encode()
+            content = compact_json({"export": self.render(api, job, api.progress(job))})
             etag = '"' + hashlib.sha256(content).hexdigest()[:40] + '"'
             wanted = [tag.strip() for tag in (call.header("If-None-Match") or "").split(",")]
             if etag in wanted or "*" in wanted:

@@ -261,6 +261,26 @@ def test_serve_has_the_fast_path_unless_told_not_to(argv: list[str], expected: b
     assert not _has_fast_path(validating)
 
 
-def test_serve_uses_uvloop_and_httptools_without_an_access_log() -> None:
+def test_serve_uses_eager_uvloop_and_httptools_without_an_access_log() -> None:
     config = uvicorn_server(None).config
-    assert (config.loop, config.http, config.access_log) == ("uvloop", "httptools", False)
+    assert (config.loop, config.http, config.access_log) == (
+        "mockserver.eventloop:eager_accept_loop",
+        "httptools",
+        False,
+    )
+
+
+def test_a_fault_in_the_fast_path_itself_is_answered_by_connexion(
+    pair: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    (client, server), _ = pair
+    job = client.post("/_control/hookbridge/provider-states", json={"state": "completed"}).json()
+    status = f"/hookbridge/v1/exports/{job['id']}"
+    good = _credential_headers(server, "hookbridge", "primary")
+
+    async def broken(*args: Any) -> None:
+        raise RuntimeError("a bug in the fast path")
+
+    monkeypatch.setattr(FastPath, "_answer", broken)
+    assert asyncio.run(_call_fast_path(server, status, good)) == (True, 599)  # Connexion's path was taken
+    assert "a bug in the fast path" in caplog.text
