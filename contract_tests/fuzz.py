@@ -4,7 +4,7 @@ Schemathesis runs in-process through its engine (the same event stream its CLI c
 every failure keeps Schemathesis' own curl reproduction. Its phases (examples, fuzzing,
 stateful via the spec's links; coverage from 25 examples on) are bounded by ``max_examples``
 so a default run of one API takes seconds, not minutes. A check no response exercised is not
-covered.
+covered. With two tenants, ``object_level_authorization`` runs too (``fuzz_identities``).
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from contract_tests import fuzz_identities as ids
 from contract_tests.fuzz_faults import is_target_fault, unanswered_record, worker_crashes_recorded
+from contract_tests.fuzz_identities import OBJECT_LEVEL_AUTHORIZATION, FuzzIdentities
 from contract_tests.results import CheckResult, FailureRecord, Outcome, Severity
 
-# Checks that judge one API and need no second identity; `object_level_authorization` needs
-# several configured identities, and `max_response_time` a threshold, so they are left out.
+# Schemathesis' checks but `max_response_time`, which needs a threshold. `object_level_authorization`
+# needs a second identity: it runs when the target gives two tenants, else it is not covered.
 SCHEMATHESIS_CHECKS: tuple[str, ...] = (
     "not_a_server_error",
     "status_code_conformance",
@@ -33,11 +35,13 @@ SCHEMATHESIS_CHECKS: tuple[str, ...] = (
     "use_after_free",
     "ensure_resource_availability",
     "ignored_auth",
+    OBJECT_LEVEL_AUTHORIZATION,
 )
 # One severity per check, so a check's weight in the score does not depend on what it found.
 SEVERITY: dict[str, Severity] = {
     "not_a_server_error": Severity.HIGH,
     "ignored_auth": Severity.CRITICAL,
+    OBJECT_LEVEL_AUTHORIZATION: Severity.CRITICAL,  # another tenant's data, as `tenant-isolation`
     "use_after_free": Severity.HIGH,
     "response_schema_conformance": Severity.HIGH,
     "status_code_conformance": Severity.MEDIUM,
@@ -51,6 +55,7 @@ SEVERITY: dict[str, Severity] = {
 }
 POSITIVE_EXPECTED = ("2xx", "3xx", "401", "403", "404", "409", "410", "429", "5xx")
 MAX_FAILURES_PER_CHECK = 20
+NOTHING_EXERCISED = "no generated case exercised this check on this target"
 ALL_PHASES = ("examples", "coverage", "fuzzing", "stateful")
 # The coverage phase (boundary values of every schema) is thorough but slow on rich string
 # patterns: over a minute for one webadmit operation. It joins from this effort level on.
@@ -77,17 +82,18 @@ class SchemathesisOptions:
 
 
 def build_config(
-    base_url: str, credentials: Mapping[str, str], spec: Mapping[str, Any], options: SchemathesisOptions
+    base_url: str,
+    credentials: Mapping[str, str],
+    spec: Mapping[str, Any],
+    options: SchemathesisOptions,
+    *,
+    wfc: Mapping[str, Any] | None = None,
+    pins: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The Schemathesis configuration (its ``schemathesis.toml`` shape) for one run."""
-    schemes = (spec.get("components") or {}).get("securitySchemes") or {}
-    auth: dict[str, Any] = {}
-    for name, value in credentials.items():
-        scheme = schemes.get(name) or {}
-        if scheme.get("type") == "http" and str(scheme.get("scheme", "")).lower() == "bearer":
-            auth[name] = {"bearer": value}
-        elif scheme.get("type") == "apiKey":
-            auth[name] = {"api_key": value}
+    """The Schemathesis configuration (its ``schemathesis.toml`` shape) for one run.
+
+    ``wfc`` and ``pins`` come from ``fuzz_identities`` (``wfc_auth``, ``fixture_pins``).
+    """
     generation: dict[str, Any] = {"max-examples": options.max_examples, "database": "none"}
     checks: dict[str, Any] = {name: {"enabled": name in options.checks} for name in SCHEMATHESIS_CHECKS}
     # 410 Gone is a state answer (an expired job), like 409: valid input may meet it.
@@ -116,40 +122,22 @@ def build_config(
     if options.seed is not None:
         config["seed"] = options.seed
         generation["deterministic"] = True
+    auth = ids.auth_section(spec, credentials, wfc)
     if auth:
-        config["auth"] = {"openapi": auth}
+        config["auth"] = auth
+    # Rules JSON Schema cannot state (x-lifecycle.schemaValidRejections): documented refusals
+    # of schema-valid requests are answers to positive data too.
     rejections = (spec.get("x-lifecycle") or {}).get("schemaValidRejections") or {}
-    if rejections:
-        # Rules JSON Schema cannot state (x-lifecycle.schemaValidRejections): documented refusals
-        # of schema-valid requests are answers to positive data too.
-        config["operations"] = [
-            {
-                "include-operation-id": op_id,
-                "checks": {
-                    "positive_data_acceptance": {"expected-statuses": [*POSITIVE_EXPECTED, *(str(s) for s in statuses)]}
-                },
-            }
-            for op_id, statuses in rejections.items()
-        ]
+    entries: dict[str, dict[str, Any]] = {}
+    for op_id, statuses in rejections.items():
+        expected = [*POSITIVE_EXPECTED, *(str(s) for s in statuses)]
+        entry = entries.setdefault(op_id, {"include-operation-id": op_id})
+        entry["checks"] = {"positive_data_acceptance": {"expected-statuses": expected}}
+    for op_id, values in (pins or {}).items():
+        entries.setdefault(op_id, {"include-operation-id": op_id})["parameters"] = dict(values)
+    if entries:
+        config["operations"] = list(entries.values())
     return config
-
-
-def inapplicable(spec: Mapping[str, Any], checks: tuple[str, ...]) -> dict[str, str]:
-    """Checks whose fixed expectations the spec itself rules out, with the reason."""
-    found: dict[str, str] = {}
-    if "ignored_auth" in checks:
-        root = spec.get("security") or []
-        for path, item in (spec.get("paths") or {}).items():
-            for method, op in (item or {}).items():
-                if not isinstance(op, Mapping) or "responses" not in op:
-                    continue
-                responses = op.get("responses") or {}
-                if op.get("security", root) and "401" not in responses and "403" not in responses:
-                    found["ignored_auth"] = (
-                        f"not applicable: {method.upper()} {path} documents no 401/403 for missing credentials "
-                        "(ignored_auth expects one); the domain check `auth` judges it against the spec"
-                    )
-    return found
 
 
 def _received(interaction: Any) -> str:
@@ -198,7 +186,8 @@ def not_run_results(
     spec: Mapping[str, Any], options: SchemathesisOptions, *, api: str, reason: str
 ) -> list[CheckResult]:
     """One not-covered result per selected check, for a run that was not started, with ``reason``."""
-    skipped = inapplicable(spec, options.checks)
+    # What the spec rules out, but not for want of identities: none were asked for, the run never started.
+    skipped = ids.inapplicable(spec, tuple(c for c in options.checks if c != OBJECT_LEVEL_AUTHORIZATION))
     return [_result(name, api, Outcome.NOT_COVERED, skipped.get(name, reason)) for name in options.checks]
 
 
@@ -209,12 +198,15 @@ def run_schemathesis(
     options: SchemathesisOptions,
     *,
     api: str,
+    identities: FuzzIdentities | None = None,
 ) -> list[CheckResult]:
     """Run Schemathesis once and fold its per-case check results into one result per check.
 
     A request that got no HTTP answer (reset, timeout, TLS, redirects) is the target's fault: it
     fails ``not_a_server_error`` when that check is selected. Schemathesis' own trouble is an
-    ``error`` outcome of the checks nothing else exercised.
+    ``error`` outcome of the checks nothing else exercised. With ``identities`` of two tenants
+    or more, ``object_level_authorization`` runs (``identities.user`` then sends every request
+    instead of ``credentials``); it passes only if some read was replayed as another tenant.
     """
     import schemathesis
     from schemathesis.engine import from_schema
@@ -227,19 +219,27 @@ def run_schemathesis(
     )
 
     started = time.monotonic()
-    skipped = inapplicable(spec, options.checks)
+    skipped = ids.inapplicable(spec, options.checks, identities)
     options = replace(options, checks=tuple(c for c in options.checks if c not in skipped))
+    if not options.checks:  # nothing left to run: no requests at all
+        return [_result(name, api, Outcome.NOT_COVERED, reason) for name, reason in skipped.items()]
+    wfc_identities = identities if OBJECT_LEVEL_AUTHORIZATION in options.checks else None
+    pins = ids.fixture_pins(spec, identities.fixtures) if identities is not None else {}
+    replays = 0
     passed: dict[str, int] = dict.fromkeys(options.checks, 0)
     failures: dict[str, dict[str, FailureRecord]] = {name: {} for name in options.checks}
     unanswered: list[FailureRecord] = []
     errors: list[str] = []
     try:
-        config = schemathesis.Config.from_dict(build_config(base_url, credentials, spec, options))
-        schema = schemathesis.openapi.from_dict(copy.deepcopy(dict(spec)), config=config)
-        with worker_crashes_recorded(errors):
+        with ids.wfc_auth(spec, wfc_identities) as wfc, worker_crashes_recorded(errors):
+            config = schemathesis.Config.from_dict(
+                build_config(base_url, credentials, spec, options, wfc=wfc, pins=pins)
+            )
+            schema = schemathesis.openapi.from_dict(copy.deepcopy(dict(spec)), config=config)
             for event in from_schema(schema).execute():
                 if isinstance(event, ScenarioFinished | FuzzScenarioFinished):
                     recorder = event.recorder
+                    replays += ids.peer_replays(recorder)
                     for case_id, nodes in recorder.checks.items():
                         for node in nodes:
                             if node.name not in passed:
@@ -270,6 +270,9 @@ def run_schemathesis(
         for record in unanswered:
             if len(failures["not_a_server_error"]) < MAX_FAILURES_PER_CHECK:
                 failures["not_a_server_error"].setdefault(record.message + record.observed[:200], record)
+    if OBJECT_LEVEL_AUTHORIZATION in passed:
+        # The check answers "held" for every response it could not use; only a replay compared tenants.
+        passed[OBJECT_LEVEL_AUTHORIZATION] = max(0, replays - len(failures[OBJECT_LEVEL_AUTHORIZATION]))
     elapsed = round(time.monotonic() - started, 3)
     results = []
     for name in options.checks:
@@ -284,11 +287,8 @@ def run_schemathesis(
             result.reason = f"partly run: {errors[0]}"
         elif passed[name] == 0:
             result.outcome = Outcome.NOT_COVERED
-            result.reason = (
-                f"no case got an HTTP answer ({unanswered[0].message})"
-                if unanswered
-                else "no generated case exercised this check on this target"
-            )
+            idle = ids.NOTHING_REPLAYED if name == OBJECT_LEVEL_AUTHORIZATION else NOTHING_EXERCISED
+            result.reason = f"no case got an HTTP answer ({unanswered[0].message})" if unanswered else idle
         results.append(result)
     results += [_result(name, api, Outcome.NOT_COVERED, reason) for name, reason in skipped.items()]
     return results

@@ -26,6 +26,7 @@ from contract_tests.fuzz import (
     not_run_results,
     run_schemathesis,
 )
+from contract_tests.fuzz_identities import FuzzIdentities
 from contract_tests.reachability import probe_reachable
 from contract_tests.results import ApiRun, Outcome
 from contract_tests.session import Session
@@ -151,7 +152,10 @@ def verify(
                 fuzz_results = not_run_results(spec, options, api=target.api, reason=reason)
             else:
                 credentials = _fuzz_credentials(session)
-                fuzz_results = run_schemathesis(spec, target.base_url, credentials, options, api=target.api)
+                identities = FuzzIdentities.from_session(session)
+                fuzz_results = run_schemathesis(
+                    spec, target.base_url, credentials, options, api=target.api, identities=identities
+                )
             for result in fuzz_results:
                 run.checks.append(result)
                 if result.outcome is Outcome.ERROR:

@@ -32,7 +32,7 @@ def test_checks_run_as_tests(fake: FakeTarget, tmp_path: Path) -> None:
     assert "[auth] getExport with missing apiKey credentials is not refused as documented" in out
     assert "reproduce: curl -i " in out
     assert "not covered: the URL lives 60 s and the target has no clock_url to advance" in out
-    assert "1 failed, 1 passed, 21 skipped" in out
+    assert "1 failed, 1 passed, 22 skipped" in out  # 11 domain + 13 Schemathesis checks
 
 
 def test_a_bad_target_is_a_tool_error_not_a_pass(tmp_path: Path) -> None:
