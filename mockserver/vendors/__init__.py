@@ -1,7 +1,7 @@
 """The vendor interface: what one API's module gives the mock core, and what the core gives it.
 
 Most of a vendor comes from its spec (routes, validation, security, ``x-lifecycle``); a vendor
-module ``mockserver/vendors/<api>.py`` adds only what a spec cannot say. It defines a subclass
+module ``mockserver/vendors/<api>.py`` (or a package ``<api>/``) adds only what a spec cannot say. It defines a subclass
 of ``Vendor`` and exposes an instance as ``VENDOR``; the core finds it by the API's name.
 
 What a vendor module provides (``Vendor`` methods; the last seven have defaults):
