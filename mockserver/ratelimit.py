@@ -88,9 +88,10 @@ class WindowQuota:
     def take(self, key: str) -> QuotaUse:
         """Count one call of ``key``; ``refused`` (and not counted) when over an enforced quota."""
         now = self.now()
-        slot = self.slot(key, now)
+        window = self.window(now)
+        slot = f"{key}:{window}"  # as ``self.slot(key, now)``, the window computed once (every call counts)
         used = int(self.store.get_value(self.namespace, slot) or 0)
-        resets_at = float((self.window(now) + 1) * self.rate.window_seconds)
+        resets_at = float((window + 1) * self.rate.window_seconds)
         retry_after = max(math.ceil(resets_at - now), 1)
         if self.enforce and used >= self.rate.limit:
             return QuotaUse(self.rate.limit, used, resets_at, retry_after, refused=True)

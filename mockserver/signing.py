@@ -96,6 +96,7 @@ class SignedUrlSigner:
             raise ConfigError("signing-secret", "must not be empty")
         self.access_key = access_key
         self._keys: dict[tuple[str, str], _Hmac] = {}
+        self._fixed: dict[tuple[str, str, int], tuple[str, str]] = {}
 
     def _signing_key(self, style: UrlStyle, day: str) -> _Hmac:
         cached = self._keys.get((style.name, day))
@@ -142,24 +143,47 @@ class SignedUrlSigner:
             raise ConfigError("expires", f"must be 1..{MAX_EXPIRES} seconds, got {expires}")
         date = compact_utc(now)
         p = url_style.param_prefix
-        params = {
-            p + "Algorithm": url_style.algorithm,
-            p + "Credential": f"{self.access_key}/{date[:8]}/{url_style.region}/{url_style.service}/"
-            f"{url_style.terminator}",
-            p + "Date": date,
-            p + "Expires": str(expires),
-            p + "SignedHeaders": "host",
-            **(extra or {}),
-        }
-        # Each pair is percent-encoded once, for both the canonical query (sorted by name) and the URL
-        # (in this order); that encoding was most of the cost of a download answer.
-        encoded = {k: _pair(k, v) for k, v in params.items()}
-        encoded.pop(p + "Signature", None)  # an ``extra`` named like the signature is replaced by it
         path = f"/{bucket}/{key}"
-        signature = self._signed(url_style, method, path, "&".join(encoded[k] for k in sorted(encoded)), date)
-        encoded[p + "Signature"] = f"{p}Signature={signature}"
-        query = "&".join(encoded.values())
-        return f"{base_url.rstrip('/')}/_storage/{url_style.path_prefix}{_quoted_path(path)}?{query}"
+        head, tail = self._fixed_pairs(url_style, date[:8], expires)
+        # The fixed pairs, the date (digits, T, Z: nothing to encode) and ``extra`` named after
+        # ``SignedHeaders`` (as ``x-id`` is) are already in the canonical (sorted) order.
+        if not extra or all(name > p + "SignedHeaders" for name in extra):
+            query = f"{head}{date}{tail}"
+            extras = [(name, _pair(name, value)) for name, value in (extra or {}).items()]
+            canonical = query + "".join("&" + pair for _, pair in sorted(extras))
+            signature = self._signed(url_style, method, path, canonical, date)
+            query += "".join("&" + pair for _, pair in extras)
+        else:
+            params = {
+                p + "Algorithm": url_style.algorithm,
+                p + "Credential": self._credential(url_style, date[:8]),
+                p + "Date": date,
+                p + "Expires": str(expires),
+                p + "SignedHeaders": "host",
+                **extra,
+            }
+            encoded = {k: _pair(k, v) for k, v in params.items()}
+            encoded.pop(p + "Signature", None)  # an ``extra`` named like the signature is replaced by it
+            signature = self._signed(url_style, method, path, "&".join(encoded[k] for k in sorted(encoded)), date)
+            query = "&".join(encoded.values())
+        url = f"{base_url.rstrip('/')}/_storage/{url_style.path_prefix}{_quoted_path(path)}"
+        return f"{url}?{query}&{p}Signature={signature}"
+
+    def _credential(self, style: UrlStyle, day: str) -> str:
+        return f"{self.access_key}/{day}/{style.region}/{style.service}/{style.terminator}"
+
+    def _fixed_pairs(self, style: UrlStyle, day: str, expires: int) -> tuple[str, str]:
+        """The encoded query before the date (algorithm, credential scope) and after it (expiry,
+        signed headers): the same for a whole day, so encoded once."""
+        cached = self._fixed.get((style.name, day, expires))
+        if cached is None:
+            p = style.param_prefix
+            head = f"{_pair(p + 'Algorithm', style.algorithm)}&{_pair(p + 'Credential', self._credential(style, day))}"
+            tail = f"&{_pair(p + 'Expires', str(expires))}&{_pair(p + 'SignedHeaders', 'host')}"
+            if len(self._fixed) > 256:  # a long-running server: keep only recent days
+                self._fixed.clear()
+            self._fixed[(style.name, day, expires)] = cached = (f"{head}&{p}Date=", tail)
+        return cached
 
     def verify(
         self,

@@ -62,8 +62,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
 import random
-import secrets
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -203,7 +203,7 @@ class Vendor(ABC):
         return None
 
     def request_id(self, request: Request) -> str:
-        return "req_" + secrets.token_hex(12)
+        return "req_" + os.urandom(12).hex()  # ``secrets.token_hex``, less its ~1 µs of wrappers
 
 
 def load_vendor(api: str) -> Vendor | None:

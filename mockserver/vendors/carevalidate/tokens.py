@@ -45,13 +45,13 @@ def sign_jwt(derive: Derive, claims: Mapping[str, Any]) -> str:
     return f"{head}.{body}.{_b64url(mac)}"
 
 
-def read_jwt(derive: Derive, token: str, now: float) -> dict[str, Any] | None:
-    """The claims of a patient-portal token signed with the seed's key and not expired at ``now``."""
+def read_jwt(derive: Derive, token: str, now: float) -> Mapping[str, Any] | None:
+    """The claims (read-only) of a patient-portal token signed with the seed's key and not expired at ``now``."""
     claims = _claims(derive.seed, derive.api, token)
     if claims is None or claims.get("type") != "patient-portal":
         return None
     expires = claims.get("exp")
-    return dict(claims) if expires is None or (isinstance(expires, int) and now < expires) else None
+    return claims if expires is None or (isinstance(expires, int) and now < expires) else None
 
 
 @functools.lru_cache(maxsize=256)
