@@ -9,5 +9,6 @@ Modules: ``cli`` (options) -> ``runner`` (phases) -> ``throughput``, ``memory``,
 ``verify_time``, ``profiling`` -> ``wrk``, ``processes``, ``endpoints``, ``installers``;
 ``stats``, ``results``, ``goals`` and ``markdown`` turn figures into the report; ``bare_app``,
 ``connexion_floor`` (both serving the mock's recorded answers, ``payloads``) and ``seeded_mock``
-are servers the harness starts.
+are servers the harness starts. ``app_cost`` (``python -m benchmarks.app_cost``) times the mock's
+ASGI app in-process, without the network.
 """

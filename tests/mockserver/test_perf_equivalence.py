@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import random
 import string
 from datetime import UTC, datetime
-import json
 from typing import Any
 from urllib.parse import quote, urlencode
 
