@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import logging
 import warnings
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,6 +52,26 @@ from mockserver.vendors import Call, Handler, Tenant, Vendor, load_vendor
 from specs import API_NAMES, load_spec, spec_path
 
 Endpoint = Callable[..., Awaitable[Response]]
+
+# Connexion logs the records below at ERROR because the mock's endpoints take **kwargs.
+PARAMETER_LOGGER = "connexion.decorators.parameter"
+
+
+class IgnoredQueryParameterFilter(logging.Filter):
+    """Drops Connexion's error for a query parameter the spec does not declare.
+
+    Such a parameter is ignored, as the vendors ignore it; fuzzers send many, and each one printed
+    "Function argument ... not defined in specification" on the console of ``serve`` and ``run``.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Function argument '%s' (non-sanitized: %s) not defined")
+
+
+def _ignore_undeclared_query_parameters() -> None:
+    logger = logging.getLogger(PARAMETER_LOGGER)
+    if not any(isinstance(f, IgnoredQueryParameterFilter) for f in logger.filters):  # once per process
+        logger.addFilter(IgnoredQueryParameterFilter())
 
 
 @dataclass
@@ -95,6 +116,7 @@ def build_server(
         raise ConfigError("api", "no API to serve: no spec in specs/ has a vendor module yet")
     if len(set(names)) != len(names):
         raise ConfigError("api", f"an API is named twice: {names}")
+    _ignore_undeclared_query_parameters()
     faults = FaultBook(seed)
     restore_clock(store, clock)
     runtimes: dict[str, ApiRuntime] = {}
