@@ -33,7 +33,7 @@ def request_id_for(request: Request, runtime: ApiRuntime | None) -> str:
     """The request's id, made once per request (vendor format) and kept in the ASGI scope."""
     scope = request.scope
     if REQUEST_ID_KEY not in scope:
-        scope[REQUEST_ID_KEY] = runtime.vendor.request_id(request) if runtime else "req_" + secrets.token_hex(12)
+        scope[REQUEST_ID_KEY] = runtime.new_request_id(request) if runtime else "req_" + secrets.token_hex(12)
     return str(scope[REQUEST_ID_KEY])
 
 

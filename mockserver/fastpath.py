@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.envelopes import request_id_for
 from mockserver.fastroutes import NO_DEFAULT, FastOperation, compile_routes
+from mockserver.jsonbody import add_headers
 from mockserver.runtime import ApiRuntime
 from mockserver.storage import ObjectStore
 from mockserver.vendors import Call, Tenant
@@ -40,6 +41,7 @@ ErrorResponder = Callable[[Request, Exception], Awaitable[Response]]
 
 STORAGE_PATTERN = re.compile(r"/_storage/(?P<provider>[^/]+)/(?P<bucket>[^/]+)/(?P<key>.*)")
 VALID_MEMO = 4096  # parameter texts remembered as valid, per operation
+ROUTE_MEMO = 4096  # paths remembered with their route: clients poll the same few
 
 logger = logging.getLogger("mockserver.fastpath")
 
@@ -74,6 +76,7 @@ class FastPath:
         # per API and number of path segments (no route regex matches a "/"): every spec path's
         # regex with that many segments, and the fast operation of its GET (or None)
         self.routes: dict[tuple[str, int], list[tuple[re.Pattern[str], FastOperation | None]]] = {}
+        self._resolved: dict[str, tuple[FastOperation, re.Match[str]] | None] = {}
         for name, runtime in runtimes.items():
             for pattern, operation in compile_routes(runtime):
                 self.routes.setdefault((name, _segments(pattern)), []).append((pattern, operation))
@@ -103,16 +106,27 @@ class FastPath:
         path: str = scope["path"]
         if path.startswith("/_storage/"):
             return await self._storage(scope, receive, path)
-        api = path[1:].partition("/")[0]
-        routes = self.routes.get((api, path.count("/")))
-        if not routes:
-            return None
-        matched = [(op, m) for pattern, op in routes if (m := pattern.fullmatch(path)) is not None]
-        if len(matched) != 1 or matched[0][0] is None:
+        try:
+            resolved = self._resolved[path]
+        except KeyError:
+            resolved = self._resolve(path)
+            if len(self._resolved) >= ROUTE_MEMO:
+                self._resolved = {}
+            self._resolved[path] = resolved
+        if resolved is None:
             return None  # unknown, ambiguous or not compiled: Connexion decides
-        operation, match = matched[0]
-        assert operation is not None
+        operation, match = resolved
         return await self._operation(operation, match, scope, receive)
+
+    def _resolve(self, path: str) -> tuple[FastOperation, re.Match[str]] | None:
+        """The one compiled operation ``path`` routes to, and its match."""
+        api = path[1:].partition("/")[0]
+        routes = self.routes.get((api, path.count("/"))) or []
+        matched = [(op, m) for pattern, op in routes if (m := pattern.fullmatch(path)) is not None]
+        if len(matched) != 1:
+            return None
+        operation, match = matched[0]
+        return None if operation is None else (operation, match)
 
     async def _operation(
         self, operation: FastOperation, match: re.Match[str], scope: Scope, receive: Receive
@@ -139,7 +153,7 @@ class FastPath:
             return await self.on_error(request, exc)
         header = runtime.lifecycle.errors.request_id_header
         if header:
-            response.headers[header] = request_id
+            add_headers(response, {header: request_id})
         return response
 
     async def _storage(self, scope: Scope, receive: Receive, path: str) -> Response | None:

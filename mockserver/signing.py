@@ -16,16 +16,19 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
+import math
 import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 from mockserver.clock import compact_utc, parse_compact_utc
 from mockserver.errors import ConfigError, StorageError
 
 MAX_EXPIRES = 604_800  # seven days: the longest lifetime S3 and GCS accept
+SECOND_MEMO = 4096  # URLs and hash states remembered within one second of the clock
 _SAFE_SEGMENT = re.compile(r"^[A-Za-z0-9._~@=+,-]+$")
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")  # what ``quote_plus`` leaves as it is
 _SHA256 = hashlib.sha256()  # never updated: only copied
@@ -51,6 +54,16 @@ STYLES: Mapping[str, UrlStyle] = {
     "gcs-v4": UrlStyle("gcs-v4", "gcs", "X-Goog-", "GOOG4-HMAC-SHA256", "auto", "storage", "goog4_request", "GOOG4"),
 }
 STYLE_BY_PATH: Mapping[str, UrlStyle] = {style.path_prefix: style for style in STYLES.values()}
+
+
+@dataclass(frozen=True)
+class _UnsignedUrl:
+    """A URL's parts that do not depend on a nonce, for one second of the clock."""
+
+    url: str  # up to and including the fixed query pairs
+    canonical: Any  # hashlib state of the canonical request up to the same point; copied, never updated
+    to_sign: str  # the string to sign, less the canonical request's hash
+    key: _Hmac  # the day's signing key
 
 
 class _Hmac:
@@ -97,6 +110,8 @@ class SignedUrlSigner:
         self.access_key = access_key
         self._keys: dict[tuple[str, str], _Hmac] = {}
         self._fixed: dict[tuple[str, str, int], tuple[str, str]] = {}
+        self._this_second: dict[tuple[Any, ...], Any] = {}  # see ``sign``
+        self._second = 0
 
     def _signing_key(self, style: UrlStyle, day: str) -> _Hmac:
         cached = self._keys.get((style.name, day))
@@ -136,38 +151,83 @@ class SignedUrlSigner:
         method: str = "GET",
         extra: Mapping[str, str] | None = None,
     ) -> str:
-        """An absolute URL under ``base_url`` valid for ``expires`` seconds from ``now``."""
+        """An absolute URL under ``base_url`` valid for ``expires`` seconds from ``now``.
+
+        Clients poll, so what is signed in one second of the clock is remembered for that second:
+        a URL without ``extra`` whole (a pure function of the arguments and the second), and for
+        one with ``extra`` (a nonce) all but the nonce: the URL and query before it, and the hash
+        state of the canonical request before it.
+        """
+        second = math.floor(now)
+        if second != self._second:  # a new dict, not clear(): another thread may be reading
+            self._this_second, self._second = {}, second
+        memo = self._this_second
+        url_key = ("url", base_url, style, bucket, key, expires, method)
+        if not extra and url_key in memo:
+            return memo[url_key]  # type: ignore[no-any-return]
         url_style = STYLES[style]
-        check_key(key)
-        if not 0 < expires <= MAX_EXPIRES:
-            raise ConfigError("expires", f"must be 1..{MAX_EXPIRES} seconds, got {expires}")
-        date = compact_utc(now)
         p = url_style.param_prefix
+        if extra and not all(name > p + "SignedHeaders" for name in extra):
+            return self._sign_sorting(base_url, url_style, bucket, key, expires, now, method, extra)
+        parts_key = ("parts", base_url, style, bucket, key, expires, method)
+        parts: _UnsignedUrl | None = memo.get(parts_key)
+        if parts is None:
+            parts = self._unsigned(base_url, url_style, bucket, key, expires, now, method)
+            if len(memo) < SECOND_MEMO:
+                memo[parts_key] = parts
+        unsigned, digest = parts.url, parts.canonical.copy()
+        if extra:
+            # ``extra`` named after ``SignedHeaders`` (as ``x-id`` is) sorts after the fixed pairs.
+            # Not ``_pair``: a nonce never repeats, and would only churn its cache.
+            extras = [(name, f"{_plus_quoted(name)}={_plus_quoted(value)}") for name, value in extra.items()]
+            digest.update("".join("&" + pair for _, pair in sorted(extras)).encode())
+            unsigned += "".join("&" + pair for _, pair in extras)
+        signature = parts.key.hexdigest((parts.to_sign + digest.hexdigest()).encode())
+        signed = f"{unsigned}&{p}Signature={signature}"
+        if not extra and len(memo) < SECOND_MEMO:
+            memo[url_key] = signed
+        return signed
+
+    def _unsigned(
+        self, base_url: str, style: UrlStyle, bucket: str, key: str, expires: int, now: float, method: str
+    ) -> _UnsignedUrl:
+        date = _checked_date(key, expires, now)
+        path = _quoted_path(f"/{bucket}/{key}")
+        head, tail = self._fixed_pairs(style, date[:8], expires)
+        query = f"{head}{date}{tail}"  # the date (digits, T and Z) needs no encoding
+        canonical = _SHA256.copy()  # copying an empty state skips OpenSSL's digest lookup (~1 µs)
+        canonical.update(f"{method.upper()}\n{path}\n{query}".encode())
+        url = f"{base_url.rstrip('/')}/_storage/{style.path_prefix}{path}?{query}"
+        return _UnsignedUrl(url, canonical, f"{style.algorithm}\n{date}\n", self._signing_key(style, date[:8]))
+
+    def _sign_sorting(
+        self,
+        base_url: str,
+        style: UrlStyle,
+        bucket: str,
+        key: str,
+        expires: int,
+        now: float,
+        method: str,
+        extra: Mapping[str, str],
+    ) -> str:
+        """``sign`` for an ``extra`` that sorts among the fixed pairs: the query sorted in full."""
+        date = _checked_date(key, expires, now)
+        p = style.param_prefix
+        params = {
+            p + "Algorithm": style.algorithm,
+            p + "Credential": self._credential(style, date[:8]),
+            p + "Date": date,
+            p + "Expires": str(expires),
+            p + "SignedHeaders": "host",
+            **extra,
+        }
+        encoded = {k: _pair(k, v) for k, v in params.items()}
+        encoded.pop(p + "Signature", None)  # an ``extra`` named like the signature is replaced by it
         path = f"/{bucket}/{key}"
-        head, tail = self._fixed_pairs(url_style, date[:8], expires)
-        # The fixed pairs, the date (digits, T, Z: nothing to encode) and ``extra`` named after
-        # ``SignedHeaders`` (as ``x-id`` is) are already in the canonical (sorted) order.
-        if not extra or all(name > p + "SignedHeaders" for name in extra):
-            query = f"{head}{date}{tail}"
-            extras = [(name, _pair(name, value)) for name, value in (extra or {}).items()]
-            canonical = query + "".join("&" + pair for _, pair in sorted(extras))
-            signature = self._signed(url_style, method, path, canonical, date)
-            query += "".join("&" + pair for _, pair in extras)
-        else:
-            params = {
-                p + "Algorithm": url_style.algorithm,
-                p + "Credential": self._credential(url_style, date[:8]),
-                p + "Date": date,
-                p + "Expires": str(expires),
-                p + "SignedHeaders": "host",
-                **extra,
-            }
-            encoded = {k: _pair(k, v) for k, v in params.items()}
-            encoded.pop(p + "Signature", None)  # an ``extra`` named like the signature is replaced by it
-            signature = self._signed(url_style, method, path, "&".join(encoded[k] for k in sorted(encoded)), date)
-            query = "&".join(encoded.values())
-        url = f"{base_url.rstrip('/')}/_storage/{url_style.path_prefix}{_quoted_path(path)}"
-        return f"{url}?{query}&{p}Signature={signature}"
+        signature = self._signed(style, method, path, "&".join(encoded[k] for k in sorted(encoded)), date)
+        url = f"{base_url.rstrip('/')}/_storage/{style.path_prefix}{_quoted_path(path)}"
+        return f"{url}?{'&'.join(encoded.values())}&{p}Signature={signature}"
 
     def _credential(self, style: UrlStyle, day: str) -> str:
         return f"{self.access_key}/{day}/{style.region}/{style.service}/{style.terminator}"
@@ -230,6 +290,14 @@ class SignedUrlSigner:
                 if s3:
                     raise StorageError(403, "AccessDenied", "Request has expired")
                 raise StorageError(403, "ExpiredToken", "The provided token has expired.")
+
+
+def _checked_date(key: str, expires: int, now: float) -> str:
+    """The signing date of ``now``, once the key and the lifetime are known to be signable."""
+    check_key(key)
+    if not 0 < expires <= MAX_EXPIRES:
+        raise ConfigError("expires", f"must be 1..{MAX_EXPIRES} seconds, got {expires}")
+    return compact_utc(now)
 
 
 @functools.lru_cache(maxsize=1024)

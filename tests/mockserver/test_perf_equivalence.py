@@ -16,11 +16,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
+from starlette.responses import Response
 
 from mockserver.clock import compact_utc, rfc3339
-from mockserver.jsonbody import compact_json
+from mockserver.jsonbody import bytes_response, compact_json
 from mockserver.signing import STYLES, SignedUrlSigner, _plus_quoted, _quoted_path
 from mockserver.store import Job, MemoryStore
 from mockserver.vendors import Derive
@@ -97,6 +98,33 @@ def test_signed_urls_are_those_of_the_reference_signer(
     assert got == _reference_url(signer, "http://h:1", style, key, expires, now, method, extra)
 
 
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(sorted(STYLES)),
+            st.sampled_from(["a/x.csv", "b/y.json"]),
+            st.sampled_from([60, 900]),
+            st.sampled_from([1e9, 1e9 + 0.25, 1e9 + 0.99, 1e9 + 1, 1e9 + 86_400]),  # same second, next, next day
+            st.sampled_from(["GET", "HEAD"]),
+            st.sampled_from([{}, {"x-id": "n1"}, {"x-id": "n2"}]),
+        ),
+        max_size=12,
+    )
+)
+@example([("s3-sigv4", "a/x.csv", 60, 1e9, "GET", {}), ("s3-sigv4", "a/x.csv", 60, 1e9 + 1, "GET", {})])
+@example([("gcs-v4", "a/x.csv", 60, 1e9 + 1, "GET", {}), ("gcs-v4", "a/x.csv", 60, 1e9, "GET", {})])
+@example([("gcs-v4", "a/x.csv", 60, 1e9, "GET", {}), ("gcs-v4", "a/x.csv", 60, 1e9, "GET", {"x-id": "n1"})])
+@example([("gcs-v4", "a/x.csv", 60, 1e9, "GET", {"x-id": n}) for n in ("n1", "n2", "n1")])
+def test_urls_remembered_within_a_second_are_those_signed_afresh(
+    calls: list[tuple[str, str, int, float, str, dict[str, str]]],
+) -> None:
+    signer = SignedUrlSigner("secret")  # one signer for the whole sequence: its memory is the subject
+    for style, key, expires, now, method, extra in calls:
+        got = signer.sign("http://h:1", style=style, bucket="b", key=key, expires=expires, now=now, method=method,
+                          extra=extra)  # fmt: skip
+        assert got == _reference_url(signer, "http://h:1", style, key, expires, now, method, extra)
+
+
 @given(st.text(string.printable + "é~ü/%"))
 def test_signing_path_is_quote(path: str) -> None:
     assert _quoted_path(path) == quote(path, safe="/~")
@@ -134,3 +162,30 @@ def test_compact_json_floats_read_back_equal(value: Any) -> None:
 
 def test_compact_json_falls_back_for_what_orjson_refuses() -> None:
     assert compact_json({1: 2**70}) == b'{"1":1180591620717411303424}'
+
+
+_HEADER_NAMES = st.sampled_from(["ETag", "Location", "X-Request-Id", "Content-Type", "content-length", "Cache-Control"])
+
+
+@given(
+    content=st.binary(max_size=64),
+    status=st.sampled_from([100, 200, 201, 204, 302, 304, 404, 500]),
+    headers=st.none() | st.dictionaries(_HEADER_NAMES, st.text(string.printable.strip(), max_size=12), max_size=3),
+    media_type=st.sampled_from(
+        ["application/json", "application/problem+json", "text/csv", "text/plain; charset=latin-1"]
+    ),
+)
+@example(b"x", 304, None, "application/json")
+@example(b"", 204, {"ETag": "e"}, "application/json")
+@example(b"x", 200, {"Content-Type": "application/x"}, "application/json")
+@example(b"x", 200, None, "text/csv")
+def test_bytes_responses_are_starlette_responses(
+    content: bytes, status: int, headers: dict[str, str] | None, media_type: str
+) -> None:
+    ours = bytes_response(content, status, headers, media_type)
+    theirs = Response(content, status, headers, media_type)
+    assert (ours.status_code, ours.body, ours.raw_headers, ours.media_type, ours.background) == (
+        theirs.status_code, theirs.body, theirs.raw_headers, theirs.media_type, theirs.background,
+    )  # fmt: skip
+    ours.headers["X-Added"] = "1"  # still a Starlette response: its headers are mutable in place
+    assert (b"x-added", b"1") in ours.raw_headers
