@@ -24,7 +24,7 @@ from starlette.types import Message, Receive, Scope, Send
 from mockserver.app import MockServer, build_server
 from mockserver.cli import add_serve_arguments, bind_socket, build_from_args, uvicorn_server
 from mockserver.clock import VirtualClock
-from mockserver.fastpath import FastPath
+from mockserver.fastpath import ROUTE_MEMO, FastPath
 from mockserver.signing import SignedUrlSigner
 from mockserver.storage import ObjectStore
 from mockserver.store import MemoryStore
@@ -284,3 +284,34 @@ def test_a_fault_in_the_fast_path_itself_is_answered_by_connexion(
     monkeypatch.setattr(FastPath, "_answer", broken)
     assert asyncio.run(_call_fast_path(server, status, good)) == (True, 599)  # Connexion's path was taken
     assert "a bug in the fast path" in caplog.text
+
+
+def test_routes_are_remembered_by_path_within_a_bound(pair: Any) -> None:
+    (client, server), _ = pair
+    job = client.post("/_control/hookbridge/provider-states", json={"state": "completed"}).json()
+    fast = FastPath(None, runtimes=server.runtimes, objects=None, on_error=None, header_bytes=16384)  # type: ignore[arg-type]
+    status, nowhere = f"/hookbridge/v1/exports/{job['id']}", "/hookbridge/v1/nowhere"
+    headers = [
+        (k.lower().encode(), v.encode()) for k, v in _credential_headers(server, "hookbridge", "primary").items()
+    ]
+
+    async def answer(path: str) -> int | None:
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": headers}
+        response = await fast._answer(scope, None)  # type: ignore[arg-type]
+        return None if response is None else response.status_code
+
+    async def answers() -> list[int | None]:
+        return [await answer(path) for path in (status, nowhere, status, nowhere)]  # again: from memory
+
+    assert asyncio.run(answers()) == [200, None, 200, None]
+    remembered = fast._resolved[status]
+    assert remembered is not None
+    assert remembered[0].operation_id == "getExport"
+    assert fast._resolved[nowhere] is None
+
+    async def many() -> None:
+        for n in range(ROUTE_MEMO + 10):
+            await answer(f"/hookbridge/v1/nowhere/{n}")
+
+    asyncio.run(many())
+    assert 0 < len(fast._resolved) <= ROUTE_MEMO
