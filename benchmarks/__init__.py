@@ -10,5 +10,6 @@ Modules: ``cli`` (options) -> ``runner`` (phases) -> ``throughput``, ``memory``,
 ``stats``, ``results``, ``goals`` and ``markdown`` turn figures into the report; ``bare_app``,
 ``connexion_floor`` (both serving the mock's recorded answers, ``payloads``) and ``seeded_mock``
 are servers the harness starts. ``app_cost`` (``python -m benchmarks.app_cost``) times the mock's
-ASGI app in-process, without the network.
+ASGI app in-process, without the network; ``side_by_side`` (``python -m benchmarks.side_by_side``)
+loads the mocks of several checkouts in turn, to see what a change changes under load.
 """
