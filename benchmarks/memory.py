@@ -19,7 +19,7 @@ from benchmarks.processes import ServerPool, free_port, running
 from benchmarks.results import MemoryPoint
 from benchmarks.settings import ROTATION, BenchSettings
 from benchmarks.stats import Summary
-from benchmarks.throughput import Target, compare, probe
+from benchmarks.throughput import Target, load_in_turn, probe, summarised
 from specs import load_spec
 
 Log = Callable[[str], None]
@@ -109,13 +109,15 @@ def _list_endpoint(manifest: dict[str, Any]) -> Endpoint | None:
 
 def _load(target: Target, expected: int | None, settings: BenchSettings, wrk: str, workdir: Path, log: Log) -> Summary:
     probe(target, expected)
-    summaries = compare(
-        [target],
-        wrk=wrk,
-        settings=settings.wrk,
-        runs=settings.runs,
-        warmup_s=settings.warmup_s,
-        workdir=workdir,
-        log=log,
+    summaries = summarised(
+        load_in_turn(
+            [target],
+            wrk=wrk,
+            settings=settings.wrk,
+            runs=settings.runs,
+            warmup_s=settings.warmup_s,
+            workdir=workdir,
+            log=log,
+        )
     )
     return summaries["mock"]

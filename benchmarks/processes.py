@@ -50,6 +50,11 @@ def answers(host: str, port: int, path: str, timeout: float = 1.0) -> int | None
         connection.close()
 
 
+def answered_ok(status: int | None) -> bool:
+    """A readiness probe's ``ready``: the health route answered 200 (not just any status)."""
+    return status == 200
+
+
 def memory_kib(pid: int) -> tuple[int, int]:
     """``(VmRSS, VmHWM)`` of a process in KiB: resident now, and its peak so far."""
     fields: dict[str, int] = {}

@@ -181,12 +181,12 @@ def write_results(report: BenchReport, directory: Path, markdown: str, stem: str
     """Write ``<stem>.json`` and ``<stem>.md`` into ``directory`` (created if needed), atomically."""
     directory.mkdir(parents=True, exist_ok=True)
     json_path, md_path = directory / f"{stem}.json", directory / f"{stem}.md"
-    _write_atomic(json_path, json.dumps(report.to_json(), indent=2, sort_keys=False) + "\n")
-    _write_atomic(md_path, markdown)
+    write_atomic(json_path, json.dumps(report.to_json(), indent=2, sort_keys=False) + "\n")
+    write_atomic(md_path, markdown)
     return json_path, md_path
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     """Write beside the target, then rename: an interrupted run never leaves half a file."""
     partial = path.with_name(path.name + ".partial")
     partial.write_text(text, encoding="utf-8")

@@ -23,21 +23,17 @@ from benchmarks.goals import evaluate
 from benchmarks.installers import Tool, ensure_prism, ensure_py_spy, ensure_wrk
 from benchmarks.memory import measure_size
 from benchmarks.payloads import Payload, save_payloads
-from benchmarks.processes import ServerPool, ServerProcess, free_port, running
+from benchmarks.processes import ServerPool, ServerProcess, answered_ok, free_port, running
 from benchmarks.profiling import profile_under_load
 from benchmarks.results import BenchReport, Comparison, Machine, Startup
 from benchmarks.settings import BenchSettings
 from benchmarks.stats import median
-from benchmarks.throughput import Target, compare, discover, prism_endpoint, probe, record_payloads
+from benchmarks.throughput import Target, discover, load_in_turn, prism_endpoint, probe, record_payloads, summarised
 from benchmarks.verify_time import time_verify
 from specs import spec_path
 
 Log = Callable[[str], None]
 PRISM_START_TIMEOUT_S = 90.0
-
-
-def _healthy(status: int | None) -> bool:
-    return status == 200
 
 
 @dataclass
@@ -62,7 +58,7 @@ class Run:
             logdir=self.workdir,
             ready_path="/_control/health",
             timeout=self.settings.start_timeout_s,
-            ready=_healthy,
+            ready=answered_ok,
         )
 
     def start_recorded(self, module: str, payloads: Sequence[Payload], health: str) -> ServerProcess:
@@ -71,7 +67,7 @@ class Run:
         save_payloads(payloads, file)
         port = free_port()
         argv = [self.settings.python, "-m", f"benchmarks.{module}", "--port", str(port), "--payloads", str(file)]
-        return self.pool.start(module, argv, port=port, logdir=self.workdir, ready_path=health, ready=_healthy)
+        return self.pool.start(module, argv, port=port, logdir=self.workdir, ready_path=health, ready=answered_ok)
 
     def start_prism(self, api: str) -> ServerProcess | None:
         """Prism serving ``api``'s spec, or ``None`` (the problem recorded) when it cannot be had."""
@@ -132,14 +128,16 @@ def compare_endpoint(
             comparison.notes.append(f"Prism left out: {exc}")
     run.log(f"{endpoint.label}: {', '.join(t.name for t in targets)}")
     try:
-        summaries = compare(
-            targets,
-            wrk=run.wrk,
-            settings=run.settings.wrk,
-            runs=run.settings.runs,
-            warmup_s=run.settings.warmup_s,
-            workdir=run.workdir,
-            log=run.log,
+        summaries = summarised(
+            load_in_turn(
+                targets,
+                wrk=run.wrk,
+                settings=run.settings.wrk,
+                runs=run.settings.runs,
+                warmup_s=run.settings.warmup_s,
+                workdir=run.workdir,
+                log=run.log,
+            )
         )
     except BenchError as exc:  # one endpoint's failure leaves the others measurable
         run.report.problems.append(f"{endpoint.label}: {exc}")

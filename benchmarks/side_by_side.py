@@ -17,24 +17,23 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import os
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 from benchmarks.endpoints import Endpoint, mock_endpoints
 from benchmarks.errors import BenchError
 from benchmarks.installers import ensure_wrk
 from benchmarks.payloads import save_payloads
-from benchmarks.processes import ServerPool, ServerProcess, cpu_seconds, free_port
+from benchmarks.processes import ServerPool, ServerProcess, answered_ok, free_port
+from benchmarks.results import write_atomic
 from benchmarks.settings import ROOT
 from benchmarks.settings import Log as StderrLog
 from benchmarks.stats import median, ratio
-from benchmarks.throughput import Target, record_payloads
-from benchmarks.wrk import WrkResult, WrkSettings, run_wrk
+from benchmarks.throughput import Target, load_in_turn, record_payloads
+from benchmarks.wrk import WrkResult, WrkSettings
 from specs import API_NAMES, load_spec
 
 PROG = "python -m benchmarks.side_by_side"
@@ -163,10 +162,6 @@ def render_table(rows: Sequence[Row], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _healthy(status: int | None) -> bool:
-    return status == 200
-
-
 def start_trees(
     trees: Sequence[Tree], api: str, kind: str, pool: ServerPool, workdir: Path
 ) -> list[tuple[ServerProcess, Endpoint]]:
@@ -179,7 +174,7 @@ def start_trees(
         argv = in_tree(tree.root, tree.python, "benchmarks.seeded_mock", *args)
         server = pool.start(
             tree.name, argv, port=port, logdir=workdir, ready_path="/_control/health", timeout=START_TIMEOUT_S,
-            ready=_healthy,
+            ready=answered_ok,
         )  # fmt: skip
         state = json.loads(manifest.read_text(encoding="utf-8"))["apis"][api]["samples"][0]
         endpoint = next((e for e in mock_endpoints(api, spec, state) if e.kind == kind), None)
@@ -187,26 +182,6 @@ def start_trees(
             raise ValueError(f"{api} has no separate {kind} endpoint (its download answers both)")
         started.append((server, endpoint))
     return started
-
-
-def load_in_turn(
-    targets: Sequence[Target], wrk: str, settings: WrkSettings, rounds: int, workdir: Path, log: Log
-) -> dict[str, list[Measured]]:
-    """A warm-up per target, then ``rounds`` rounds loading every target once, CPU read around each run."""
-    for target in targets:
-        run_wrk(wrk, target.url, settings.lasting(WARMUP_S), workdir, headers=target.headers)
-    runs: dict[str, list[Measured]] = {target.name: [] for target in targets}
-    for number in range(1, rounds + 1):
-        for target in targets:
-            pid = target.pid or 0
-            before = cpu_seconds(pid)
-            result = run_wrk(wrk, target.url, settings, workdir, headers=target.headers)
-            runs[target.name].append(Measured(result, cpu_seconds(pid) - before))
-            line = f"round {number}/{rounds} {target.name}: {result.requests_per_s:.1f} req/s"
-            if not result.clean:
-                line += f" FLAGGED: {result.bad_statuses} statuses >= 400, {result.socket_errors} socket errors"
-            log(line)
-    return runs
 
 
 def measure(
@@ -226,9 +201,12 @@ def measure(
             save_payloads(payloads[:1], workdir / "payloads.json")
             args = ("--port", str(port), "--payloads", str(workdir / "payloads.json"))
             argv = in_tree(ROOT, sys.executable, "benchmarks.bare_app", *args)
-            server = pool.start(BARE, argv, port=port, logdir=workdir, ready_path="/_bare/health", ready=_healthy)
+            server = pool.start(BARE, argv, port=port, logdir=workdir, ready_path="/_bare/health", ready=answered_ok)
             targets.append(dataclasses.replace(targets[0], name=BARE, base_url=server.url, pid=server.pid))
-        runs = load_in_turn(targets, wrk, settings, rounds, workdir, log)
+        measured = load_in_turn(
+            targets, wrk=wrk, settings=settings, runs=rounds, warmup_s=WARMUP_S, workdir=workdir, log=log
+        )
+    runs = {name: [Measured(result, cpu or 0.0) for result, cpu in runs_of] for name, runs_of in measured.items()}
     return report_rows(runs, [tree.name for tree in trees])
 
 
@@ -244,13 +222,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", type=Path, default=None, help="also write the figures to this JSON file")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     return parser
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write beside the target, then rename: an interrupted run never leaves half a file."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(partial, path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -276,9 +247,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.out is not None:
         trees_json = {tree.name: str(tree.root) for tree in trees}
         report = {"api": args.api, "kind": args.kind, "command": [PROG, *arguments], "trees": trees_json}
-        write_json_atomic(
-            args.out, {**report, "wrk": asdict(settings), "rounds": args.rounds, "rows": [asdict(r) for r in rows]}
-        )
+        figures = {**report, "wrk": asdict(settings), "rounds": args.rounds, "rows": [asdict(r) for r in rows]}
+        write_atomic(args.out, json.dumps(figures, indent=2, ensure_ascii=False) + "\n")
         log(f"wrote {args.out}")
     return 1 if any(row.flagged_runs for row in rows) else 0
 

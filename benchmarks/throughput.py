@@ -4,8 +4,9 @@
    state of the lifecycle's ready state: a stored export, its ids and its tenant's credentials.
 2. ``record_payloads`` fetches each endpoint once from the mock (checking its status) and keeps
    the answer, which the bare Starlette app then serves byte for byte.
-3. ``compare`` loads one endpoint on every target with the same wrk settings: a warm-up run per
-   target, then ``runs`` rounds that each visit every target once, so drift hits all alike.
+3. ``load_in_turn`` loads one endpoint on every target with the same wrk settings: a warm-up run
+   per target, then ``runs`` rounds that each visit every target once, so drift hits all alike;
+   ``summarised`` turns each target's runs into medians.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def prism_endpoint(api: str, kind: str) -> Endpoint | None:
     return next((e for e in example_endpoints(api, load_spec(api)) if e.kind == kind), None)
 
 
-def compare(
+def load_in_turn(
     targets: Sequence[Target],
     *,
     wrk: str,
@@ -113,10 +114,13 @@ def compare(
     warmup_s: int,
     workdir: Path,
     log: Log,
-) -> dict[str, Summary]:
-    """Load each target with the same settings (warm-up, then ``runs`` interleaved rounds)."""
-    results: dict[str, list[WrkResult]] = {t.name: [] for t in targets}
-    cpu: dict[str, list[float]] = {t.name: [] for t in targets}
+) -> dict[str, list[tuple[WrkResult, float | None]]]:
+    """Load each target with the same settings: a warm-up, then ``runs`` interleaved rounds.
+
+    Per target, each run's result and the CPU seconds its server spent during it (``None``
+    without a pid to read).
+    """
+    measured: dict[str, list[tuple[WrkResult, float | None]]] = {t.name: [] for t in targets}
     if warmup_s > 0:
         warm = settings.lasting(warmup_s)
         for target in targets:
@@ -125,9 +129,7 @@ def compare(
         for target in targets:
             before = cpu_seconds(target.pid) if target.pid else 0.0
             result = run_wrk(wrk, target.url, settings, workdir, headers=target.headers, paths=target.rotation)
-            if target.pid and result.requests:
-                cpu[target.name].append((cpu_seconds(target.pid) - before) * 1000 / result.requests)
-            results[target.name].append(result)
+            measured[target.name].append((result, cpu_seconds(target.pid) - before if target.pid else None))
             log(
                 f"  {target.name:<5} run {round_number + 1}/{runs}: {result.requests_per_s:8.1f} req/s, "
                 f"p50 {result.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} ms"
@@ -137,4 +139,15 @@ def compare(
                     else f"  ({result.bad_statuses} bad statuses, {result.socket_errors} socket errors)"
                 )
             )
-    return {name: summarise(runs_of, cpu[name]) for name, runs_of in results.items()}
+    return measured
+
+
+def summarised(measured: Mapping[str, Sequence[tuple[WrkResult, float | None]]]) -> dict[str, Summary]:
+    """Each target's runs of ``load_in_turn`` summarised (medians; CPU milliseconds per request)."""
+    return {
+        name: summarise(
+            [result for result, _ in runs_of],
+            [cpu * 1000 / result.requests for result, cpu in runs_of if cpu is not None and result.requests],
+        )
+        for name, runs_of in measured.items()
+    }
